@@ -1,0 +1,236 @@
+//! Custody events (spec §10): a signed clear part that a verifier with no
+//! keys checks, and sealed details that only holders of the metadata key read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::Wire;
+use crate::error::WireError;
+use crate::limits;
+use crate::package::{EnvelopeDescriptor, SegmentSet, check_envelope};
+use crate::primitives::{
+    Bytes, Digest, KeyId, PartyId, Salt, Signature, Text, Timestamp, bounded_seq, check_count,
+    check_strictly_sorted,
+};
+
+/// The kind of a custody event. The tag values are part of the format: they
+/// enter the derivation of the details key (spec §10.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    /// The sender sealed the package (always first).
+    Sealed,
+    /// A holder sent the package to a receiver.
+    Sent,
+    /// The receiver received it (the receipt).
+    Received,
+    /// A holder removed fields or segments.
+    Redacted,
+    /// A holder re-enveloped the package for a new recipient.
+    Forwarded,
+    /// A holder recorded a note.
+    Note,
+}
+
+impl EventKind {
+    /// The tag value on the wire.
+    pub fn tag(self) -> u32 {
+        match self {
+            Self::Sealed => 0,
+            Self::Sent => 1,
+            Self::Received => 2,
+            Self::Redacted => 3,
+            Self::Forwarded => 4,
+            Self::Note => 5,
+        }
+    }
+
+    /// Lowercase name, as in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sealed => "sealed",
+            Self::Sent => "sent",
+            Self::Received => "received",
+            Self::Redacted => "redacted",
+            Self::Forwarded => "forwarded",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// The whole envelope as an envelope event signs it: every field's
+/// descriptor and the digest of the stanzas (spec §5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeRecord {
+    /// Per field, in field order.
+    #[serde(deserialize_with = "bounded_seq::<_, _, { limits::FIELDS_MAX }>")]
+    pub fields: Vec<EnvelopeDescriptor>,
+    /// `SHA-256(HASH_STANZAS || encoded stanzas)`.
+    pub stanzas_digest: Digest,
+}
+
+/// Leaves removed from one field by a redaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    /// The field.
+    pub field: u32,
+    /// The segments whose ciphertext went (their leaves stay).
+    pub segments: SegmentSet,
+}
+
+/// What an event of each kind carries in its clear part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventBody {
+    /// The envelope as sealed.
+    Sealed {
+        /// The envelope.
+        envelope: EnvelopeRecord,
+    },
+    /// Sent to a receiver.
+    Sent {
+        /// The receiver's key id.
+        receiver: KeyId,
+    },
+    /// Received: the receipt.
+    Received {
+        /// BLAKE3 of the exact bytes offered and received.
+        bytes_digest: Digest,
+        /// The receiver's ledger head after recording the receipt.
+        ledger_head: Digest,
+    },
+    /// Fields or segments removed.
+    Redacted {
+        /// Per touched field, the segments removed by this event (sorted by
+        /// field, unique).
+        #[serde(deserialize_with = "bounded_seq::<_, _, { limits::FIELDS_MAX }>")]
+        removed: Vec<Removal>,
+        /// The new envelope.
+        envelope: EnvelopeRecord,
+    },
+    /// Re-enveloped for a new recipient.
+    Forwarded {
+        /// The new recipient's key id.
+        receiver: KeyId,
+        /// The new envelope.
+        envelope: EnvelopeRecord,
+    },
+    /// A note; its text is in the sealed details.
+    Note,
+}
+
+impl EventBody {
+    /// The event's kind.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Self::Sealed { .. } => EventKind::Sealed,
+            Self::Sent { .. } => EventKind::Sent,
+            Self::Received { .. } => EventKind::Received,
+            Self::Redacted { .. } => EventKind::Redacted,
+            Self::Forwarded { .. } => EventKind::Forwarded,
+            Self::Note => EventKind::Note,
+        }
+    }
+
+    /// The envelope an envelope event carries.
+    pub fn envelope(&self) -> Option<&EnvelopeRecord> {
+        match self {
+            Self::Sealed { envelope }
+            | Self::Redacted { envelope, .. }
+            | Self::Forwarded { envelope, .. } => Some(envelope),
+            _ => None,
+        }
+    }
+
+    /// The receiver a `sent` or `forwarded` names.
+    pub fn receiver(&self) -> Option<KeyId> {
+        match self {
+            Self::Sent { receiver } | Self::Forwarded { receiver, .. } => Some(*receiver),
+            _ => None,
+        }
+    }
+}
+
+/// The signed clear part of a custody event (spec §10.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventClear {
+    /// Position in the chain, from 0 (`sealed`).
+    pub sequence: u64,
+    /// Hash of the previous event, signature included; zero for `sealed`.
+    pub prev: Digest,
+    /// The package digest this event is bound to.
+    pub package_digest: Digest,
+    /// The actor's key id.
+    pub actor: KeyId,
+    /// When the actor says it happened (UTC seconds).
+    pub time: Timestamp,
+    /// Random salt of the details key.
+    pub details_salt: Salt,
+    /// Kind and kind-specific clear data.
+    pub body: EventBody,
+}
+
+/// A custody event: clear part, sealed details, the actor's signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyEvent {
+    /// The signed clear part.
+    pub clear: EventClear,
+    /// AEAD ciphertext of the encoded [`EventDetails`].
+    pub details: Bytes<{ limits::DETAILS_MAX }>,
+    /// Ed25519 over `SIG_EVENT || encode(clear) || SHA-256(details)`.
+    pub signature: Signature,
+}
+
+impl Wire for CustodyEvent {
+    const NAME: &'static str = "custody event";
+    const MAX_ENCODED: usize = limits::EVENT_MAX;
+
+    fn validate(&self) -> Result<(), WireError> {
+        const WHAT: &str = "custody event";
+        let c = &self.clear;
+        match &c.body {
+            EventBody::Sealed { .. } if c.sequence != 0 => {
+                return Err(WireError::invalid(WHAT, "sealed must have sequence 0"));
+            }
+            EventBody::Sealed { .. } if c.prev != Digest::ZERO => {
+                return Err(WireError::invalid(WHAT, "sealed must have a zero prev"));
+            }
+            b if c.sequence == 0 && b.kind() != EventKind::Sealed => {
+                return Err(WireError::invalid(WHAT, "sequence 0 must be sealed"));
+            }
+            EventBody::Redacted { removed, .. } => {
+                check_count(WHAT, removed.len(), limits::FIELDS_MAX)?;
+                check_strictly_sorted(WHAT, removed, |r| r.field)?;
+                if removed.iter().any(|r| r.segments.is_empty()) {
+                    return Err(WireError::invalid(WHAT, "a removal removes nothing"));
+                }
+                if removed.is_empty() {
+                    return Err(WireError::invalid(WHAT, "a redaction removes nothing"));
+                }
+            }
+            _ => {}
+        }
+        if let Some(env) = c.body.envelope() {
+            check_envelope(&env.fields, None)?;
+        }
+        Ok(())
+    }
+}
+
+/// The sealed details of a custody event (spec §10.3): what only holders of
+/// the metadata key may read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDetails {
+    /// The actor's party id.
+    pub actor: PartyId,
+    /// The other party (receiver of a send or forward, sender of a receipt).
+    pub counterpart: Option<PartyId>,
+    /// Reason (redactions).
+    pub reason: Text,
+    /// Legal basis (redactions, forwards).
+    pub legal_basis: Text,
+    /// Free text (notes).
+    pub text: Text,
+}
+
+impl Wire for EventDetails {
+    const NAME: &'static str = "event details";
+    const MAX_ENCODED: usize = limits::DETAILS_MAX - 16;
+}
