@@ -204,6 +204,14 @@ impl Wire for CustodyEvent {
                 if removed.is_empty() {
                     return Err(WireError::invalid(WHAT, "a redaction removes nothing"));
                 }
+                if let (Some(last), Some(env)) = (removed.last(), c.body.envelope())
+                    && last.field as usize >= env.fields.len()
+                {
+                    return Err(WireError::invalid(
+                        WHAT,
+                        "a removal names a field that does not exist",
+                    ));
+                }
             }
             _ => {}
         }
@@ -233,4 +241,18 @@ pub struct EventDetails {
 impl Wire for EventDetails {
     const NAME: &'static str = "event details";
     const MAX_ENCODED: usize = limits::DETAILS_MAX - 16;
+}
+
+impl Wire for EventClear {
+    const NAME: &'static str = "event clear part";
+    const MAX_ENCODED: usize = limits::EVENT_MAX;
+}
+
+impl Wire for EnvelopeRecord {
+    const NAME: &'static str = "envelope record";
+    const MAX_ENCODED: usize = limits::EVENT_MAX;
+
+    fn validate(&self) -> Result<(), WireError> {
+        check_envelope(&self.fields, None)
+    }
 }

@@ -78,3 +78,8 @@ impl Wire for TrustEntry {
         Ok(())
     }
 }
+
+impl Wire for CardBody {
+    const NAME: &'static str = "card body";
+    const MAX_ENCODED: usize = limits::CARD_MAX;
+}

@@ -84,6 +84,11 @@ pub struct LedgerLine {
     pub reason: Option<Text>,
 }
 
+impl Wire for LedgerLine {
+    const NAME: &'static str = "ledger line";
+    const MAX_ENCODED: usize = limits::LEDGER_LINE_MAX;
+}
+
 /// A ledger line with the owner's signature over its hash (the signed head).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {

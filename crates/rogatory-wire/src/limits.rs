@@ -26,6 +26,8 @@ pub const METADATA_MAX: usize = 16 << 20;
 /// A recipient stanza's ciphertext: the padded key bundle of the largest
 /// package plus the AEAD tag.
 pub const STANZA_CIPHERTEXT_MAX: usize = 8 + 32 + 8 + FIELDS_MAX * 33 + 16;
+/// Ciphertext bytes of one field (4 PiB).
+pub const FIELD_CIPHERTEXT_MAX: u64 = 1 << 52;
 /// Ranges in one field's segment set.
 pub const RANGES_MAX: usize = LEAVES_MAX;
 /// The container trailer (256 MiB: a full leaf table is 128 MiB).

@@ -157,16 +157,27 @@ impl SegmentSet {
     }
 
     /// The set of the given indices, in any order, duplicates merged.
-    pub fn from_indices(mut idx: Vec<u32>) -> Self {
+    /// Indices must be below [`limits::LEAVES_MAX`].
+    pub fn from_indices(idx: Vec<u32>) -> Result<Self, WireError> {
+        if let Some(i) = idx.iter().find(|&&i| i as usize >= limits::LEAVES_MAX) {
+            return Err(WireError::over_limit(
+                "segment set",
+                format!("segment index {i}"),
+            ));
+        }
+        Ok(Self::collect(idx))
+    }
+
+    fn collect(mut idx: Vec<u32>) -> Self {
         idx.sort_unstable();
         idx.dedup();
         let mut ranges: Vec<SegmentRange> = Vec::new();
         for i in idx {
             match ranges.last_mut() {
-                Some(r) if r.end == i => r.end = i.saturating_add(1),
+                Some(r) if r.end == i => r.end = i + 1,
                 _ => ranges.push(SegmentRange {
                     start: i,
-                    end: i.saturating_add(1),
+                    end: i + 1,
                 }),
             }
         }
@@ -183,6 +194,12 @@ impl SegmentSet {
     fn check(&self) -> Result<(), WireError> {
         const WHAT: &str = "segment set";
         check_count(WHAT, self.ranges.len(), limits::RANGES_MAX)?;
+        if self.bound() as usize > limits::LEAVES_MAX {
+            return Err(WireError::over_limit(
+                WHAT,
+                format!("segment index {}", self.bound()),
+            ));
+        }
         for r in &self.ranges {
             if r.start >= r.end {
                 return Err(WireError::non_canonical(WHAT, "empty range"));
@@ -243,7 +260,7 @@ impl SegmentSet {
 
     /// `self` without the indices of `other`.
     pub fn difference(&self, other: &SegmentSet) -> SegmentSet {
-        Self::from_indices(self.iter().filter(|i| !other.contains(*i)).collect())
+        Self::collect(self.iter().filter(|i| !other.contains(*i)).collect())
     }
 
     /// Whether every index of `self` is in `other`.
@@ -303,8 +320,8 @@ pub fn stream_plaintext_len(ct_len: u64, chunk: u32) -> Option<u64> {
 
 /// The ciphertext length of a STREAM over `pt_len` bytes.
 pub fn stream_ciphertext_len(pt_len: u64, chunk: u32) -> u64 {
-    let chunks = pt_len.div_ceil(u64::from(chunk)).max(1);
-    pt_len + chunks * 16
+    let chunks = pt_len.div_ceil(u64::from(chunk).max(1)).max(1);
+    pt_len.saturating_add(chunks.saturating_mul(16))
 }
 
 impl EnvelopeDescriptor {
@@ -330,6 +347,12 @@ impl EnvelopeDescriptor {
                         "chunk size {chunk_size}, suite 1 uses {}",
                         limits::CHUNK_SIZE
                     ),
+                ));
+            }
+            if *ciphertext_len > limits::FIELD_CIPHERTEXT_MAX {
+                return Err(WireError::over_limit(
+                    WHAT,
+                    format!("ciphertext of {ciphertext_len} bytes"),
                 ));
             }
             if stream_plaintext_len(*ciphertext_len, *chunk_size).is_none() {
@@ -361,6 +384,12 @@ pub(crate) fn check_envelope(
     leaves: Option<&LeafTable>,
 ) -> Result<(), WireError> {
     check_count("envelope", fields.len(), limits::FIELDS_MAX)?;
+    if fields.is_empty() {
+        return Err(WireError::invalid(
+            "envelope",
+            "a package has at least one field",
+        ));
+    }
     if let Some(t) = leaves
         && t.fields.len() != fields.len()
     {
@@ -540,6 +569,9 @@ impl Wire for Metadata {
         check_strictly_sorted(WHAT, &self.recipients, |r| r.key_id)?;
         check_count(WHAT, self.provenance.len(), limits::PROVENANCE_MAX)?;
         check_count(WHAT, self.fields.len(), limits::FIELDS_MAX)?;
+        if self.fields.is_empty() {
+            return Err(WireError::invalid(WHAT, "a package has at least one field"));
+        }
         let n = self.fields.len();
         for p in &self.provenance {
             check_strictly_sorted(WHAT, &p.fields, |i| *i)?;
@@ -694,5 +726,17 @@ impl Wire for Footer {
             ));
         }
         Ok(())
+    }
+}
+
+/// The recipient stanzas as one structure: what the stanzas digest covers
+/// (spec §8.5).
+impl Wire for Vec<Stanza> {
+    const NAME: &'static str = "stanzas";
+    const MAX_ENCODED: usize =
+        8 + limits::RECIPIENTS_MAX * (32 + 8 + limits::STANZA_CIPHERTEXT_MAX);
+
+    fn validate(&self) -> Result<(), WireError> {
+        check_stanzas(self)
     }
 }

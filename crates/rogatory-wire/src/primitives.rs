@@ -492,7 +492,7 @@ fn ascii_token(s: &str, extra: &[u8]) -> Result<(), String> {
 
 fn no_controls(s: &str, allow_newlines: bool) -> Result<(), String> {
     for c in s.chars() {
-        let ok_ws = allow_newlines && (c == '\n' || c == '\t');
+        let ok_ws = allow_newlines && matches!(c, '\n' | '\r' | '\t');
         if c.is_control() && !ok_ws {
             return Err(format!(
                 "control character U+{:04X} not allowed",
@@ -548,7 +548,7 @@ string_kind!(
 
 string_kind!(
     /// Free text of the legal metadata: UTF-8, at most 4096 bytes, no control
-    /// characters other than newline and tab. May be empty.
+    /// characters other than line feed, carriage return and tab. May be empty.
     Text, TextRule, 4096, |s| no_controls(s, true)
 );
 
@@ -560,8 +560,14 @@ string_kind!(
 
 /// A canonical set: sorted by its byte order, no duplicates, between `MIN`
 /// and `MAX` elements. Tags, categories and party lists use it.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Set<T, const MIN: usize, const MAX: usize>(Vec<T>);
+
+impl<T, const MAX: usize> Default for Set<T, 0, MAX> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
 
 impl<T: Ord + Clone, const MIN: usize, const MAX: usize> Set<T, MIN, MAX> {
     /// Builds the canonical set from any order; duplicates are merged.

@@ -5,10 +5,23 @@
 //! verify and open packages, keep the chain of custody, redact and forward,
 //! deliver over mutually authenticated QUIC.
 //!
-//! This crate re-exports the layers:
-//! [`wire`] (formats), [`core`](crate::core) (sealing, opening, custody),
-//! [`redact`] and [`transport`].
+//! This crate re-exports the layers, lowest first:
+//! - [`wire`]: the data model and its one canonical encoding (no crypto, no
+//!   I/O);
+//! - [`core`]: identities and trust stores, sealing, verifying
+//!   and opening packages, custody (sans-IO: streams over `Read`/`Write`,
+//!   the caller passes the time in).
+//!
+//! Redaction (`redact`) and transport (`transport`) will follow behind
+//! features of the same names.
+//!
+//! ```text
+//!  forensic tool ──Read──▶ core::Sealer ──Write──▶ package file
+//!  package file ──▶ core::Package::open ──verify(trust)──▶ VerifiedPackage
+//!                     ──unlock(identity, now)──▶ UnlockedPackage ──open_field──▶ plaintext
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub use rogatory_core as core;
 pub use rogatory_wire as wire;

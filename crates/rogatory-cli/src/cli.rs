@@ -1,0 +1,372 @@
+//! The command line: clap types only. Parsing of values that need the
+//! protocol's rules (tags, party ids, dates) happens in the commands, through
+//! the libraries, so that the rules live in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `rogatory`: seal, verify and open evidence packages exchanged between
+/// jurisdictions.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rogatory",
+    version,
+    about = "Seal, verify and open evidence packages exchanged between jurisdictions",
+    long_about = "Seal, verify and open evidence packages exchanged between jurisdictions.\n\n\
+        A party makes its keys with `keygen`, compares card fingerprints with its partners \
+        out of band (`card fingerprint`), and lists the partners it accepts, with the \
+        clearances it grants them, in a trust store (`trust add`). A sender seals fields of \
+        evidence for recipients (`seal`); anyone with the trust store can verify a package \
+        without a key (`verify`); a recipient opens the fields it is cleared for (`open`).\n\n\
+        Exit status: 0 on success, 1 on any failure (with one line `rogatory: error: ...` \
+        on standard error), 2 on a command-line usage error.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a party's keys: DIR/ID.key (secret, mode 0600) and DIR/ID.card
+    Keygen(KeygenArgs),
+    /// Party cards
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// The trust store: accepted party cards and their clearances
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Seal evidence fields into a package for recipients in the trust store
+    #[command(long_about = SEAL_LONG_ABOUT, after_long_help = SEAL_AFTER_LONG_HELP)]
+    Seal(Box<SealArgs>),
+    /// Open the fields of a package this key is cleared for
+    #[command(
+        long_about = "Open the fields of a package this key is cleared for.\n\n\
+            The package is verified first (as `verify` does). Each readable field is written to \
+            DIR/NAME only once every segment matched its signed leaf; existing files are never \
+            overwritten. Fields the key is not cleared for, or that a redaction removed, are \
+            listed with the reason. Exit status 0 if every field the key is cleared for opened."
+    )]
+    Open(OpenArgs),
+    /// Verify a package: signature, leaf tree, ciphertexts, custody chain
+    #[command(
+        long_about = "Verify a package: the sender's signature over the content, the leaf tree, \
+            every field's ciphertext (also those nobody here can read) and the custody chain, \
+            against the trust store. No key is needed.\n\n\
+            With --key, also open the recipient's stanza, check and decrypt the metadata, and \
+            check every segment of the fields the key can read against its signed leaf (nothing \
+            is written). An expired package is reported with a warning, not as a failure."
+    )]
+    Verify(VerifyArgs),
+    /// Show a package's clear structure (no key, no trust store, nothing verified)
+    Inspect(InspectArgs),
+}
+
+/// `rogatory keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Party id, such as `de.bka` (lowercase letters, digits, `.`, `-`)
+    #[arg(long, value_name = "ID")]
+    pub party: String,
+    /// Directory to write ID.key and ID.card to (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// First day the card is valid (UTC) [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub valid_from: Option<String>,
+    /// Last day the card is valid, inclusive (UTC) [default: today + 2 years]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub valid_until: Option<String>,
+}
+
+/// `rogatory card ...`.
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Check a card's self-signature and print its party, fingerprint and validity
+    #[command(
+        long_about = "Check a card's self-signature and print its party, fingerprint and validity.\n\n\
+            Compare the fingerprint with the partner out of band (by phone, in person) before \
+            adding the card to a trust store."
+    )]
+    Fingerprint {
+        /// The card file (as written by `keygen`)
+        #[arg(value_name = "CARD")]
+        card: PathBuf,
+    },
+}
+
+/// `rogatory trust ...`.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add a card with its clearances (or replace the clearances of a card already there)
+    Add {
+        /// The trust store file (created if absent)
+        #[arg(long, value_name = "FILE")]
+        trust: PathBuf,
+        /// The card file to accept
+        #[arg(long, value_name = "CARD")]
+        card: PathBuf,
+        /// A clearance granted to the party, `key:value` (repeatable, or comma-separated)
+        #[arg(long = "clearance", value_name = "TAG", value_delimiter = ',')]
+        clearances: Vec<String>,
+    },
+    /// List the cards in a trust store
+    List {
+        /// The trust store file
+        #[arg(long, value_name = "FILE")]
+        trust: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a card retired: it still verifies old packages, nobody seals to it
+    Retire {
+        /// The trust store file
+        #[arg(long, value_name = "FILE")]
+        trust: PathBuf,
+        /// The card's key id, in hex (the fingerprint's spaces may be kept)
+        #[arg(long, value_name = "HEX")]
+        key_id: String,
+    },
+}
+
+/// Message priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PriorityArg {
+    /// Normal handling
+    Normal,
+    /// Urgent
+    Urgent,
+    /// Immediate: danger to life or imminent loss of evidence
+    Immediate,
+}
+
+/// How a field is cut into segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// One segment per line (redactable line by line)
+    Text,
+    /// Blocks of 1 MiB
+    Binary,
+}
+
+const SEAL_LONG_ABOUT: &str = "\
+Seal evidence fields into a package for recipients in the trust store.
+
+Each --field NAME=PATH is streamed from PATH into the package under NAME and
+needs access tags (--tags NAME=TAG,TAG). A recipient can read a field only if
+every tag of the field is among the clearances its trust-store entry grants.
+The sealer always keeps a stanza of its own that reads every field. The
+package is written beside -o and renamed into place only once sealed.";
+
+const SEAL_AFTER_LONG_HELP: &str = "\
+KIND
+
+--kind defaults to text (one segment per line) for .txt .log .csv .json .jsonl
+.xml .eml and for text/* media types, else binary (1 MiB blocks).
+
+MANIFEST
+
+--manifest FILE reads the same request from a TOML file; a value given on the
+command line overrides the manifest's. Lists given on the command line (--to,
+--category) replace the manifest's; --field, --tags, --media-type and --kind
+override or add to the manifest's field of that NAME. Paths in the manifest are
+relative to the manifest's directory. Dates are YYYY-MM-DD in UTC;
+retain_until and deadline are inclusive.
+
+    to = [\"fr.pnat\", \"nl.om\"]
+    case = \"CASE-2026-0042\"
+    request = \"MLA/2026/117\"              # optional
+    legal_basis = \"Art. 18 Budapest Convention\"
+    authority = \"Bundeskriminalamt\"       # optional
+    priority = \"urgent\"                   # normal | urgent | immediate
+    deadline = \"2026-12-31\"               # optional
+    purpose = \"criminal investigation\"    # optional
+    categories = [\"content\", \"subscriber\"]
+    not_before = \"2026-11-27\"             # optional, default: today
+    retain_until = \"2027-12-31\"
+    onward = \"none\"                       # none | any | [\"fr.pnat\", ...]
+
+    [provenance]                          # optional
+    tool = \"acquire-tool\"
+    tool_version = \"4.2\"
+    examiner = \"examiner 17\"
+    source = \"phone IMEI 350000000000001\"
+    source_file = \"phone.img\"             # or source_sha256 = \"HEX\"
+    acquired = \"2026-11-20\"               # optional, default: now
+
+    [[field]]
+    name = \"chat.txt\"
+    path = \"evidence/chat.txt\"
+    tags = [\"category:content\", \"sensitivity:restricted\"]
+    media_type = \"text/plain\"             # optional
+    kind = \"text\"                         # optional: text | binary";
+
+/// `rogatory seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The sealer's key file
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The sealer's trust store (recipients and their clearances come from it)
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// Where to write the package
+    #[arg(short = 'o', long = "output", value_name = "PKG")]
+    pub output: PathBuf,
+    /// The request as a TOML file (format in --help); the command line overrides it
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// A recipient party id (repeatable, or comma-separated)
+    #[arg(
+        long = "to",
+        value_name = "ID",
+        value_delimiter = ',',
+        help_heading = "Request"
+    )]
+    pub to: Vec<String>,
+    /// A field: its name and the file to read (repeatable)
+    #[arg(long = "field", value_name = "NAME=PATH", help_heading = "Request")]
+    pub fields: Vec<String>,
+    /// A field's access tags, `key:value` (repeatable)
+    #[arg(long = "tags", value_name = "NAME=TAG,TAG", help_heading = "Request")]
+    pub tags: Vec<String>,
+    /// A field's media type [default: from the extension]
+    #[arg(
+        long = "media-type",
+        value_name = "NAME=TYPE",
+        help_heading = "Request"
+    )]
+    pub media_types: Vec<String>,
+    /// A field's segmenting rule, `text` or `binary` [default: by extension, see --help]
+    #[arg(long = "kind", value_name = "NAME=KIND", help_heading = "Request")]
+    pub kinds: Vec<String>,
+
+    /// Case reference
+    #[arg(long = "case", value_name = "REF", help_heading = "Legal metadata")]
+    pub case: Option<String>,
+    /// Request reference
+    #[arg(long = "request", value_name = "REF", help_heading = "Legal metadata")]
+    pub request: Option<String>,
+    /// Legal basis
+    #[arg(long, value_name = "TEXT", help_heading = "Legal metadata")]
+    pub legal_basis: Option<String>,
+    /// Issuing authority
+    #[arg(long, value_name = "TEXT", help_heading = "Legal metadata")]
+    pub authority: Option<String>,
+    /// Priority [default: normal]
+    #[arg(long, value_enum, help_heading = "Legal metadata")]
+    pub priority: Option<PriorityArg>,
+    /// Deadline, inclusive
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Legal metadata")]
+    pub deadline: Option<String>,
+    /// Purpose
+    #[arg(long, value_name = "TEXT", help_heading = "Legal metadata")]
+    pub purpose: Option<String>,
+    /// A data category, such as `subscriber` (repeatable, or comma-separated)
+    #[arg(
+        long = "category",
+        value_name = "TOKEN",
+        value_delimiter = ',',
+        help_heading = "Legal metadata"
+    )]
+    pub categories: Vec<String>,
+    /// Not to be opened before this day [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Legal metadata")]
+    pub not_before: Option<String>,
+    /// Retained until this day, inclusive; recipients cannot open it after
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Legal metadata")]
+    pub retain_until: Option<String>,
+    /// Onward-transfer consent: `none`, `any` (with notice) or party ids [default: none]
+    #[arg(long, value_name = "none|any|ID,...", help_heading = "Legal metadata")]
+    pub onward: Option<String>,
+
+    /// Acquisition tool
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub tool: Option<String>,
+    /// Acquisition tool version
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub tool_version: Option<String>,
+    /// Examiner
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub examiner: Option<String>,
+    /// Source (device, account, ...)
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub source: Option<String>,
+    /// Compute the source's SHA-256 by reading this file
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "source_sha256",
+        help_heading = "Provenance"
+    )]
+    pub source_file: Option<PathBuf>,
+    /// The source's SHA-256, in hex
+    #[arg(long, value_name = "HEX", help_heading = "Provenance")]
+    pub source_sha256: Option<String>,
+    /// When the source was acquired [default: now]
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Provenance")]
+    pub acquired: Option<String>,
+}
+
+/// `rogatory open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The recipient's key file
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// The package
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    /// Directory to write the fields to (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+}
+
+/// `rogatory verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A recipient's key file, to check and show the sealed metadata too
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// The package
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    /// Print the verification report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rogatory inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The package
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

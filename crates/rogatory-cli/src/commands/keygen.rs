@@ -1,0 +1,81 @@
+//! `rogatory keygen`: a party's keys and self-signed card.
+
+use std::io::Write;
+
+use rogatory::core::fsutil::write_atomic;
+use rogatory::core::identity::fingerprint;
+use rogatory::core::time::{format_date, parse_date, parse_date_end, ymd};
+use rogatory::core::{Identity, Signer, system_rng};
+use rogatory::wire::{PartyId, Timestamp, encode};
+
+use super::{now, occupied, outln};
+use crate::cli::KeygenArgs;
+use crate::error::{CliError, Result};
+
+pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
+    let party = PartyId::new(args.party.as_str())
+        .map_err(CliError::wire(format!("party id {:?}", args.party)))?;
+    let now = now()?;
+    let not_before = match &args.valid_from {
+        Some(d) => parse_date(d)?,
+        None => parse_date(&format_date(now))?,
+    };
+    let not_after = match &args.valid_until {
+        Some(d) => parse_date_end(d)?,
+        None => two_years_after(now)?,
+    };
+
+    let key_path = args.out_dir.join(format!("{party}.key"));
+    let card_path = args.out_dir.join(format!("{party}.card"));
+    if occupied(&key_path) {
+        return Err(CliError::usage(format!(
+            "refusing to overwrite the existing key file {}",
+            key_path.display()
+        )));
+    }
+    std::fs::create_dir_all(&args.out_dir).map_err(CliError::io_path("creating", &args.out_dir))?;
+
+    let identity = Identity::generate(party, not_before, not_after, &mut system_rng())?;
+    let card_bytes =
+        encode(identity.card()).map_err(CliError::wire(format!("card of {}", identity.party())))?;
+    write_atomic(&key_path, identity.to_key_file()?.expose_secret(), true)?;
+    write_atomic(&card_path, &card_bytes, false)?;
+
+    outln!(
+        out,
+        "key:         {} (secret: keep it private)",
+        key_path.display()
+    );
+    outln!(out, "card:        {}", card_path.display());
+    outln!(out, "party:       {}", identity.party());
+    outln!(out, "fingerprint: {}", fingerprint(&identity.key_id()));
+    outln!(
+        out,
+        "valid:       {} to {} (UTC, inclusive)",
+        format_date(not_before),
+        format_date(not_after)
+    );
+    Ok(())
+}
+
+/// The last second of the same day two years after `now` (28 February for
+/// 29 February).
+fn two_years_after(now: Timestamp) -> Result<Timestamp> {
+    let (y, m, d) = ymd(now);
+    let d = if m == 2 && d == 29 { 28 } else { d };
+    Ok(parse_date_end(&format!("{:04}-{m:02}-{d:02}", y + 2))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_validity_is_two_years() {
+        let t = parse_date("2028-02-29").unwrap();
+        assert_eq!(format_date(two_years_after(t).unwrap()), "2030-02-28");
+        let t = parse_date("2026-11-27").unwrap();
+        let end = two_years_after(Timestamp(t.0 + 3600)).unwrap();
+        assert_eq!(end, parse_date_end("2028-11-27").unwrap());
+    }
+}

@@ -1,0 +1,102 @@
+//! One module per command. Each takes its parsed arguments and the standard
+//! output, does its work through the libraries and prints the result.
+
+mod card;
+mod inspect;
+mod keygen;
+mod manifest;
+mod open;
+mod seal;
+mod trust;
+mod verify;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rogatory::core::{Identity, TrustStore};
+use rogatory::wire::{PartyCard, Timestamp, decode};
+
+use crate::cli::{CardCommand, Cli, Command, TrustCommand};
+use crate::error::{CliError, Result};
+
+/// `writeln!` to the command's output, mapping a failed write to
+/// [`CliError`].
+macro_rules! outln {
+    ($out:expr) => {
+        writeln!($out).map_err($crate::error::CliError::io("writing standard output"))?
+    };
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, $($arg)*).map_err($crate::error::CliError::io("writing standard output"))?
+    };
+}
+pub(crate) use outln;
+
+/// Runs a command.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    match cli.command {
+        Command::Keygen(args) => keygen::run(&args, out),
+        Command::Card(CardCommand::Fingerprint { card }) => card::fingerprint(&card, out),
+        Command::Trust(TrustCommand::Add {
+            trust,
+            card,
+            clearances,
+        }) => trust::add(&trust, &card, &clearances, out),
+        Command::Trust(TrustCommand::List { trust, json }) => trust::list(&trust, json, out),
+        Command::Trust(TrustCommand::Retire { trust, key_id }) => {
+            trust::retire(&trust, &key_id, out)
+        }
+        Command::Seal(args) => seal::run(&args, out),
+        Command::Open(args) => open::run(&args, out),
+        Command::Verify(args) => verify::run(&args, out),
+        Command::Inspect(args) => inspect::run(&args, out),
+    }
+}
+
+/// The system clock, as the protocol's timestamp.
+pub(crate) fn now() -> Result<Timestamp> {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| Timestamp(d.as_secs()))
+        .map_err(|_| CliError::usage("the system clock is before 1970"))
+}
+
+/// Reads a secret key file.
+pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
+    let bytes = std::fs::read(path).map_err(CliError::io_path("reading key", path))?;
+    Ok(Identity::from_key_file(&bytes)?)
+}
+
+/// Reads a trust store that must exist (a missing store is a mistake here,
+/// not an empty store).
+pub(crate) fn load_trust(path: &Path) -> Result<TrustStore> {
+    if !path.exists() {
+        return Err(CliError::usage(format!(
+            "trust store {} does not exist (create it with `rogatory trust add`)",
+            path.display()
+        )));
+    }
+    Ok(TrustStore::load(path)?)
+}
+
+/// Reads a card file (its canonical bytes). The self-signature is not
+/// checked here.
+pub(crate) fn read_card(path: &Path) -> Result<PartyCard> {
+    let bytes = std::fs::read(path).map_err(CliError::io_path("reading card", path))?;
+    decode(&bytes).map_err(CliError::wire(format!("card {}", path.display())))
+}
+
+/// Whether something (even a dangling symlink) is at `path`.
+pub(crate) fn occupied(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+/// A warning line on standard error.
+pub(crate) fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr(), "rogatory: warning: {message}");
+}
+
+/// Free text on one line for human output.
+pub(crate) fn flat(s: &str) -> String {
+    crate::error::one_line(s)
+}

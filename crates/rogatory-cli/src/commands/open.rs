@@ -1,0 +1,126 @@
+//! `rogatory open`: verify, unlock, and write each readable field to
+//! `DIR/NAME` through the library (which releases nothing before its leaves
+//! verified).
+
+use std::io::Write;
+
+use rogatory::core::package::safe_file_name;
+use rogatory::core::{CoreError, Package};
+use rogatory::wire::{ContentDescriptor, FieldBody};
+
+use super::{load_identity, load_trust, now, occupied, outln};
+use crate::cli::OpenArgs;
+use crate::error::{CliError, Result};
+use crate::progress;
+
+/// What happens to one field.
+enum Plan {
+    /// Write it to `DIR/NAME`.
+    Write,
+    /// Not for this key (not cleared, removed): not a failure.
+    Skip(String),
+    /// Cleared but cannot be written (unsafe name): a failure.
+    Fail(String),
+}
+
+pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
+    let identity = load_identity(&args.key)?;
+    let trust = load_trust(&args.trust)?;
+    let now = now()?;
+
+    let spinner = progress::spinner("verifying");
+    let verified = Package::open(&args.package).and_then(|p| p.verify(&trust));
+    spinner.finish_and_clear();
+    let mut unlocked = verified?.unlock(&identity, now)?;
+    let fields: Vec<ContentDescriptor> = unlocked.metadata().fields.clone();
+
+    // Decide every field first, so that nothing is written if any target
+    // is taken.
+    let mut plans = Vec::with_capacity(fields.len());
+    let mut taken = Vec::new();
+    for d in &fields {
+        // `can_open` reports a removed field only as a usage error: read
+        // the envelope for it instead of matching the message.
+        let removed = unlocked
+            .package()
+            .trailer()
+            .fields
+            .get(d.index as usize)
+            .is_some_and(|f| matches!(f.body, FieldBody::Removed));
+        let plan = match unlocked.can_open(d.index) {
+            Err(CoreError::NotCleared { .. }) => Plan::Skip("not cleared for it".into()),
+            Err(_) if removed => Plan::Skip("removed by a redaction".into()),
+            Err(e) => Plan::Fail(e.to_string()),
+            Ok(()) => match safe_file_name(d.name.as_str()) {
+                Err(e) => Plan::Fail(e.to_string()),
+                Ok(name) => {
+                    let target = args.out_dir.join(name);
+                    if occupied(&target) {
+                        taken.push(target.display().to_string());
+                    }
+                    Plan::Write
+                }
+            },
+        };
+        plans.push(plan);
+    }
+    if !taken.is_empty() {
+        return Err(CliError::usage(format!(
+            "refusing to overwrite existing files: {}",
+            taken.join(", ")
+        )));
+    }
+    std::fs::create_dir_all(&args.out_dir).map_err(CliError::io_path("creating", &args.out_dir))?;
+
+    outln!(
+        out,
+        "verified package {} from {}",
+        unlocked.report().package_id,
+        unlocked.report().sender
+    );
+    let total: u64 = fields
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Write))
+        .map(|(d, _)| d.size)
+        .sum();
+    let bar = progress::bytes(total, "opening");
+    let mut cleared = 0usize;
+    let mut failed = 0usize;
+    for (d, plan) in fields.iter().zip(plans) {
+        let name = d.name.as_str();
+        match plan {
+            Plan::Skip(why) => outln!(out, "  {:>3}  {name:?}: not opened: {why}", d.index),
+            Plan::Fail(why) => {
+                cleared += 1;
+                failed += 1;
+                outln!(out, "  {:>3}  {name:?}: FAILED: {why}", d.index);
+            }
+            Plan::Write => {
+                cleared += 1;
+                bar.set_message(name.to_owned());
+                match unlocked.open_field_to_dir(d.index, &args.out_dir) {
+                    Ok(path) => {
+                        bar.inc(d.size);
+                        outln!(
+                            out,
+                            "  {:>3}  {name:?}: opened: {} ({} bytes)",
+                            d.index,
+                            path.display(),
+                            d.size
+                        );
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        outln!(out, "  {:>3}  {name:?}: FAILED: {e}", d.index);
+                    }
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        return Err(CliError::FieldsNotOpened { failed, cleared });
+    }
+    Ok(())
+}

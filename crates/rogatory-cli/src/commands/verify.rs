@@ -1,0 +1,264 @@
+//! `rogatory verify`: keyless verification, and with a key the sealed
+//! metadata, the custody details and (within the package's validity window)
+//! every readable segment against its leaf.
+
+use std::fs::File;
+use std::io::Write;
+
+use rogatory::core::identity::fingerprint;
+use rogatory::core::time::{format_date, format_rfc3339};
+use rogatory::core::{
+    CoreError, Package, TrustStore, UnlockedPackage, VerifiedPackage, VerifyReport,
+};
+use rogatory::wire::{Metadata, OnwardConsent, Priority, Tag};
+
+use super::{flat, load_identity, load_trust, now, outln, warn};
+use crate::cli::VerifyArgs;
+use crate::error::Result;
+use crate::progress;
+
+pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
+    let trust = load_trust(&args.trust)?;
+    let identity = args.key.as_deref().map(load_identity).transpose()?;
+
+    let (report, segments_checked) = match identity {
+        None => (verify(args, &trust)?.report().clone(), false),
+        Some(identity) => {
+            let now = now()?;
+            match verify(args, &trust)?.unlock(&identity, now) {
+                Ok(unlocked) => (check_segments(unlocked)?, true),
+                Err(e @ (CoreError::Expired { .. } | CoreError::NotYetValid { .. })) => {
+                    // Outside its window a package releases nothing, not even
+                    // to a sink: verify it again and check what the library
+                    // checks without releasing (the sealed metadata and
+                    // custody details).
+                    let unlocked = verify(args, &trust)?.unlock_for_verification(&identity)?;
+                    warn(&format!(
+                        "{}; it verifies, but `open` refuses it and its segments were not checked",
+                        window_warning(&e, unlocked.metadata())
+                    ));
+                    (unlocked.report().clone(), false)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+
+    if args.json {
+        outln!(out, "{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    print_report(&report, &trust, segments_checked, out)
+}
+
+/// Parses and verifies the package, with a spinner (the library reports no
+/// progress).
+fn verify(args: &VerifyArgs, trust: &TrustStore) -> Result<VerifiedPackage<File>> {
+    let spinner = progress::spinner("verifying");
+    let verified = Package::open(&args.package).and_then(|p| p.verify(trust));
+    spinner.finish_and_clear();
+    Ok(verified?)
+}
+
+/// Decrypts every readable field to nowhere: each segment is checked
+/// against its signed leaf; nothing is released.
+fn check_segments(mut unlocked: UnlockedPackage<File>) -> Result<VerifyReport> {
+    let readable = unlocked
+        .report()
+        .metadata
+        .as_ref()
+        .map(|r| r.readable.clone())
+        .unwrap_or_default();
+    let total = readable
+        .iter()
+        .filter_map(|&i| unlocked.metadata().fields.get(i as usize))
+        .map(|d| d.size)
+        .sum();
+    let bar = progress::bytes(total, "checking");
+    for i in readable {
+        let mut sink = bar.wrap_write(std::io::sink());
+        if let Err(e) = unlocked.open_field(i, &mut sink) {
+            bar.finish_and_clear();
+            return Err(e.into());
+        }
+    }
+    bar.finish_and_clear();
+    Ok(unlocked.report().clone())
+}
+
+fn window_warning(e: &CoreError, m: &Metadata) -> String {
+    match e {
+        CoreError::NotYetValid { .. } => {
+            format!(
+                "package not yet valid: not before {}",
+                format_rfc3339(m.not_before)
+            )
+        }
+        _ => format!(
+            "package expired: retain-until {} has passed",
+            format_rfc3339(m.retain_until)
+        ),
+    }
+}
+
+fn party_of(trust: &TrustStore, key_id: &rogatory::wire::KeyId) -> String {
+    trust
+        .by_key_id(key_id)
+        .map(|e| e.party.to_string())
+        .unwrap_or_else(|| format!("key {key_id}"))
+}
+
+fn print_report(
+    r: &VerifyReport,
+    trust: &TrustStore,
+    segments_checked: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let checked = if segments_checked {
+        "signature, leaf tree, field ciphertexts, custody chain, metadata, readable segments"
+    } else {
+        "signature, leaf tree, field ciphertexts, custody chain"
+    };
+    outln!(out, "verified:    {checked}");
+    outln!(
+        out,
+        "sender:      {} ({})",
+        r.sender,
+        fingerprint(&r.sender_key_id)
+    );
+    outln!(out, "package id:  {}", r.package_id);
+    outln!(out, "digest:      {}", r.package_digest);
+    outln!(out, "leaves:      {}", r.leaves);
+    let meta = r.metadata.as_ref();
+    outln!(out, "fields:");
+    for f in &r.fields {
+        let descriptor = meta.and_then(|m| m.metadata.fields.get(f.index as usize));
+        let name = descriptor
+            .map(|d| format!("{:?}  ", d.name.as_str()))
+            .unwrap_or_default();
+        let state = match f.ciphertext_digest {
+            Some(d) => format!("present, ciphertext digest verified (blake3 {d})"),
+            None => "removed".to_owned(),
+        };
+        outln!(out, "  {:>3}  {name}{state}", f.index);
+        if let (Some(d), Some(m)) = (descriptor, meta) {
+            let readable = match (m.readable.contains(&f.index), segments_checked) {
+                (true, true) => "readable with this key, every segment matches its leaf",
+                (true, false) => "readable with this key (segments not checked)",
+                (false, _) => "not readable with this key",
+            };
+            outln!(
+                out,
+                "       {}, {} bytes, {} segments, tags {}; {readable}",
+                d.media_type,
+                d.size,
+                d.segment_count,
+                d.tags
+                    .as_slice()
+                    .iter()
+                    .map(Tag::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
+    outln!(out, "custody:");
+    for e in &r.custody {
+        let to = e
+            .receiver
+            .map(|k| format!(" to {}", party_of(trust, &k)))
+            .unwrap_or_default();
+        outln!(
+            out,
+            "  {:>3}  {:<9}  {}  {}{to}",
+            e.sequence,
+            e.kind,
+            e.actor_party,
+            format_rfc3339(e.time)
+        );
+    }
+    if let Some(m) = meta {
+        print_metadata(&m.metadata, out)?;
+    }
+    Ok(())
+}
+
+/// Free text on one line, `-` when empty.
+fn shown(s: &str) -> String {
+    let s = flat(s);
+    if s.is_empty() { "-".to_owned() } else { s }
+}
+
+fn print_metadata(m: &Metadata, out: &mut dyn Write) -> Result<()> {
+    outln!(out, "metadata:");
+    outln!(out, "  created:      {}", format_rfc3339(m.created));
+    outln!(out, "  case:         {}", shown(m.case_reference.as_str()));
+    if let Some(r) = &m.request_reference {
+        outln!(out, "  request:      {}", shown(r.as_str()));
+    }
+    outln!(out, "  legal basis:  {}", shown(m.legal_basis.as_str()));
+    outln!(
+        out,
+        "  authority:    {}",
+        shown(m.issuing_authority.as_str())
+    );
+    let priority = match m.priority {
+        Priority::Normal => "normal",
+        Priority::Urgent => "urgent",
+        Priority::Immediate => "immediate",
+    };
+    outln!(out, "  priority:     {priority}");
+    if let Some(d) = m.deadline {
+        outln!(out, "  deadline:     {}", format_date(d));
+    }
+    outln!(out, "  purpose:      {}", shown(m.purpose.as_str()));
+    let categories: Vec<&str> = m
+        .data_categories
+        .as_slice()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    outln!(out, "  categories:   {}", shown(&categories.join(", ")));
+    outln!(out, "  not before:   {}", format_rfc3339(m.not_before));
+    outln!(out, "  retain until: {}", format_rfc3339(m.retain_until));
+    let onward = match &m.onward {
+        OnwardConsent::None => "none".to_owned(),
+        OnwardConsent::AnyWithNotice => "any trusted party, with notice to the sender".to_owned(),
+        OnwardConsent::Parties(p) => p
+            .as_slice()
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    outln!(out, "  onward:       {onward}");
+    outln!(out, "  sender:       {}", m.sender.party);
+    let recipients: Vec<&str> = m.recipients.iter().map(|r| r.party.as_str()).collect();
+    outln!(out, "  recipients:   {}", recipients.join(", "));
+    for p in &m.provenance {
+        let mut parts = Vec::new();
+        for (label, value) in [
+            (
+                "tool",
+                format!("{} {}", p.tool.as_str(), p.tool_version.as_str()),
+            ),
+            ("examiner", p.examiner.as_str().to_owned()),
+            ("source", p.source.as_str().to_owned()),
+        ] {
+            let value = flat(&value);
+            if !value.is_empty() {
+                parts.push(format!("{label} {value}"));
+            }
+        }
+        parts.push(format!("acquired {}", format_rfc3339(p.acquired)));
+        outln!(out, "  provenance:   {}", parts.join(", "));
+        let fields: Vec<String> = p.fields.iter().map(u32::to_string).collect();
+        outln!(
+            out,
+            "                source sha256 {}, fields {}",
+            p.source_sha256,
+            fields.join(",")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,801 @@
+//! The `rogatory` binary end to end, in a temporary directory: keys, trust
+//! store, seal, verify, inspect, open, and the refusals.
+//!
+//! The `--help` snapshots live in `tests/snapshots/`; after an intended
+//! change, regenerate them with `SNAPSHOTS=overwrite cargo test -p rogatory-cli`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rogatory");
+
+const CHAT: &[u8] =
+    b"2026-01-01 alice: meet at 9\n2026-01-01 bob: ok\n2026-01-02 alice: bring the USB stick\n";
+const SUBSCRIBER: &[u8] = b"name,msisdn\nJohn Doe,+49151000000\n";
+
+fn disk() -> Vec<u8> {
+    (0..(1u32 << 20) + 12345)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect()
+}
+
+/// A working directory with three parties and one trust store:
+/// de.bka seals; fr.pnat is cleared for content, subscriber data and
+/// restricted material; nl.om for subscriber data only.
+struct World {
+    dir: TempDir,
+}
+
+impl World {
+    fn new() -> Self {
+        let w = World {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for party in ["de.bka", "fr.pnat", "nl.om"] {
+            w.ok(&["keygen", "--party", party, "--out-dir", "keys"]);
+        }
+        w.ok(&[
+            "trust",
+            "add",
+            "--trust",
+            "trust.toml",
+            "--card",
+            "keys/de.bka.card",
+        ]);
+        w.ok(&[
+            "trust",
+            "add",
+            "--trust",
+            "trust.toml",
+            "--card",
+            "keys/fr.pnat.card",
+            "--clearance",
+            "category:content",
+            "--clearance",
+            "category:subscriber,sensitivity:restricted",
+        ]);
+        w.ok(&[
+            "trust",
+            "add",
+            "--trust",
+            "trust.toml",
+            "--card",
+            "keys/nl.om.card",
+            "--clearance",
+            "category:subscriber",
+        ]);
+        fs::create_dir(w.path("evidence")).unwrap();
+        fs::write(w.path("evidence/chat.txt"), CHAT).unwrap();
+        fs::write(w.path("evidence/subscriber.csv"), SUBSCRIBER).unwrap();
+        fs::write(w.path("evidence/disk.img"), disk()).unwrap();
+        w
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "rogatory {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail with one line `rogatory: error: ...`;
+    /// returns that line and the standard output.
+    fn fails(&self, args: &[&str]) -> (String, String) {
+        let out = self.run(args);
+        assert!(!out.status.success(), "rogatory {args:?} succeeded");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("rogatory: warning: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "expected one error line, got {stderr:?}");
+        assert!(errors[0].starts_with("rogatory: error: "), "{stderr:?}");
+        (errors[0].to_owned(), String::from_utf8(out.stdout).unwrap())
+    }
+
+    /// Seals the three evidence files for fr.pnat and nl.om into `out`.
+    fn seal(&self, out: &str) -> String {
+        self.ok(&[
+            "seal",
+            "--key",
+            "keys/de.bka.key",
+            "--trust",
+            "trust.toml",
+            "--to",
+            "fr.pnat",
+            "--to",
+            "nl.om",
+            "--field",
+            "chat.txt=evidence/chat.txt",
+            "--field",
+            "subscriber.csv=evidence/subscriber.csv",
+            "--field",
+            "disk.img=evidence/disk.img",
+            "--tags",
+            "chat.txt=category:content,sensitivity:restricted",
+            "--tags",
+            "subscriber.csv=category:subscriber",
+            "--tags",
+            "disk.img=category:content",
+            "--case",
+            "CASE-2026-0042",
+            "--request",
+            "MLA/2026/117",
+            "--legal-basis",
+            "Art. 18 Budapest Convention",
+            "--authority",
+            "Bundeskriminalamt",
+            "--priority",
+            "urgent",
+            "--category",
+            "content,subscriber",
+            "--retain-until",
+            "2099-12-31",
+            "--onward",
+            "nl.om",
+            "--tool",
+            "acquire-tool",
+            "--tool-version",
+            "4.2",
+            "--examiner",
+            "examiner 17",
+            "--source",
+            "phone",
+            "--source-file",
+            "evidence/disk.img",
+            "-o",
+            out,
+        ])
+    }
+
+    fn listing(&self, dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.path(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_a_card_and_refuses_to_overwrite() {
+    let w = World::new();
+    let out = w.ok(&[
+        "keygen",
+        "--party",
+        "it.gdf",
+        "--out-dir",
+        "k2",
+        "--valid-until",
+        "2099-01-01",
+    ]);
+    let printed = out
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint: "))
+        .unwrap()
+        .to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(w.path("k2/it.gdf.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let card = w.ok(&["card", "fingerprint", "k2/it.gdf.card"]);
+    assert!(card.contains("party:       it.gdf"), "{card}");
+    assert!(card.contains(&printed), "{card}");
+    assert!(card.contains("to 2099-01-01"), "{card}");
+
+    let key_before = fs::read(w.path("k2/it.gdf.key")).unwrap();
+    let (err, _) = w.fails(&["keygen", "--party", "it.gdf", "--out-dir", "k2"]);
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(fs::read(w.path("k2/it.gdf.key")).unwrap(), key_before);
+
+    // A card whose self-signature no longer verifies is refused.
+    let mut bytes = fs::read(w.path("k2/it.gdf.card")).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 1;
+    fs::write(w.path("k2/bad.card"), bytes).unwrap();
+    w.fails(&["card", "fingerprint", "k2/bad.card"]);
+    w.fails(&[
+        "trust",
+        "add",
+        "--trust",
+        "trust.toml",
+        "--card",
+        "k2/bad.card",
+    ]);
+}
+
+#[test]
+fn trust_list_and_retire() {
+    let w = World::new();
+    let text = w.ok(&["trust", "list", "--trust", "trust.toml"]);
+    assert!(text.contains("nl.om"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["trust", "list", "--trust", "trust.toml", "--json"])).unwrap();
+    let entries = json.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    let nl = entries.iter().find(|e| e["party"] == "nl.om").unwrap();
+    assert_eq!(nl["clearances"], serde_json::json!(["category:subscriber"]));
+    assert_eq!(nl["retired"], false);
+
+    // Retire by fingerprint (spaces kept): nobody can seal to it any more.
+    let fp = nl["fingerprint"].as_str().unwrap().to_owned();
+    w.ok(&["trust", "retire", "--trust", "trust.toml", "--key-id", &fp]);
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["trust", "list", "--trust", "trust.toml", "--json"])).unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["party"] == "nl.om" && e["retired"] == true)
+    );
+    let (err, _) = w.fails(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "nl.om",
+        "--field",
+        "s.csv=evidence/subscriber.csv",
+        "--tags",
+        "s.csv=category:subscriber",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-01-01",
+        "-o",
+        "p.rgp",
+    ]);
+    assert!(err.contains("nl.om"), "{err}");
+    w.fails(&["trust", "retire", "--trust", "trust.toml", "--key-id", "00"]);
+}
+
+#[test]
+fn seal_verify_inspect_and_open_by_each_recipient() {
+    let w = World::new();
+    let sealed = w.seal("case.rgp");
+    assert!(sealed.contains("readable by fr.pnat, nl.om"), "{sealed}");
+    assert!(
+        !w.path(".case.rgp.tmp").exists(),
+        "no temporary file is left"
+    );
+
+    // Keyless verification.
+    let v = w.ok(&["verify", "--trust", "trust.toml", "case.rgp"]);
+    assert!(v.contains("sender:      de.bka"), "{v}");
+    assert!(v.contains("    0  sealed     de.bka  "), "{v}");
+    assert!(
+        !v.contains("CASE-2026-0042"),
+        "no metadata without a key: {v}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["verify", "--trust", "trust.toml", "case.rgp", "--json"]))
+            .unwrap();
+    assert_eq!(json["sender"], "de.bka");
+    assert_eq!(json["fields"].as_array().unwrap().len(), 3);
+    assert_eq!(json["custody"][0]["kind"], "sealed");
+    assert!(json["metadata"].is_null());
+
+    // With a key: the metadata, and the readable segments checked.
+    let v = w.ok(&[
+        "verify",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "case.rgp",
+    ]);
+    assert!(v.contains("case:         CASE-2026-0042"), "{v}");
+    assert!(v.contains("onward:       nl.om"), "{v}");
+    assert!(v.contains("priority:     urgent"), "{v}");
+    assert!(v.contains("examiner examiner 17"), "{v}");
+    let json: serde_json::Value = serde_json::from_str(&w.ok(&[
+        "verify",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "case.rgp",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["metadata"]["readable"], serde_json::json!([1]));
+    assert_eq!(
+        json["metadata"]["metadata"]["case_reference"],
+        "CASE-2026-0042"
+    );
+
+    // Inspect: no key, no trust store.
+    let i = w.ok(&["inspect", "case.rgp"]);
+    assert!(i.contains("NOT VERIFIED"), "{i}");
+    assert!(
+        i.contains("stanzas:     3"),
+        "two recipients and the sealer: {i}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["inspect", "case.rgp", "--json"])).unwrap();
+    assert_eq!(json["fields"].as_array().unwrap().len(), 3);
+    assert_eq!(json["events"][0]["kind"], "sealed");
+
+    // fr.pnat reads everything; nl.om only the subscriber data.
+    let o = w.ok(&[
+        "open",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "trust.toml",
+        "case.rgp",
+        "--out-dir",
+        "fr",
+    ]);
+    assert_eq!(
+        w.listing("fr"),
+        ["chat.txt", "disk.img", "subscriber.csv"],
+        "{o}"
+    );
+    assert_eq!(fs::read(w.path("fr/chat.txt")).unwrap(), CHAT);
+    assert_eq!(fs::read(w.path("fr/subscriber.csv")).unwrap(), SUBSCRIBER);
+    assert_eq!(fs::read(w.path("fr/disk.img")).unwrap(), disk());
+
+    let o = w.ok(&[
+        "open",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "case.rgp",
+        "--out-dir",
+        "nl",
+    ]);
+    assert_eq!(w.listing("nl"), ["subscriber.csv"]);
+    assert_eq!(fs::read(w.path("nl/subscriber.csv")).unwrap(), SUBSCRIBER);
+    assert!(o.contains("\"chat.txt\": not opened: not cleared"), "{o}");
+    assert!(o.contains("\"disk.img\": not opened: not cleared"), "{o}");
+
+    // Opening again never overwrites.
+    fs::write(w.path("nl/subscriber.csv"), b"mine").unwrap();
+    let (err, _) = w.fails(&[
+        "open",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "case.rgp",
+        "--out-dir",
+        "nl",
+    ]);
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(fs::read(w.path("nl/subscriber.csv")).unwrap(), b"mine");
+
+    // Nor is an existing package overwritten by seal.
+    let before = fs::read(w.path("case.rgp")).unwrap();
+    w.fails(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "nl.om",
+        "--field",
+        "s.csv=evidence/subscriber.csv",
+        "--tags",
+        "s.csv=category:subscriber",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-01-01",
+        "-o",
+        "case.rgp",
+    ]);
+    assert_eq!(fs::read(w.path("case.rgp")).unwrap(), before);
+}
+
+#[test]
+fn a_flipped_byte_fails_verification_with_one_line() {
+    let w = World::new();
+    w.seal("case.rgp");
+    let mut bytes = fs::read(w.path("case.rgp")).unwrap();
+    let n = bytes.len();
+    for (name, at) in [("body.rgp", n / 2), ("tail.rgp", n - 100)] {
+        let mut b = bytes.clone();
+        b[at] ^= 0x01;
+        fs::write(w.path(name), &b).unwrap();
+        let (err, out) = w.fails(&["verify", "--trust", "trust.toml", name]);
+        assert!(out.is_empty(), "nothing is reported as verified: {out}");
+        assert!(err.len() > "rogatory: error: ".len(), "{err}");
+        let out_dir = format!("out-{name}");
+        w.fails(&[
+            "open",
+            "--key",
+            "keys/fr.pnat.key",
+            "--trust",
+            "trust.toml",
+            name,
+            "--out-dir",
+            &out_dir,
+        ]);
+        assert!(
+            !w.path(&out_dir).exists(),
+            "nothing is written from a package that does not verify"
+        );
+    }
+    let (err, _) = w.fails(&["verify", "--trust", "trust.toml", "body.rgp"]);
+    assert!(err.contains("tampered"), "{err}");
+    bytes.truncate(n - 1);
+    fs::write(w.path("short.rgp"), &bytes).unwrap();
+    w.fails(&["verify", "--trust", "trust.toml", "short.rgp"]);
+    w.fails(&["inspect", "short.rgp"]);
+}
+
+#[test]
+fn a_field_name_with_a_path_cannot_escape_the_out_dir() {
+    // The library seals any field name (a name is a label, not a path);
+    // `open` refuses to write one that is not a safe file name.
+    let w = World::new();
+    let out = w.run(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "fr.pnat",
+        "--field",
+        "../x=evidence/chat.txt",
+        "--tags",
+        "../x=category:content",
+        "--field",
+        "ok.txt=evidence/chat.txt",
+        "--tags",
+        "ok.txt=category:content",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-01-01",
+        "-o",
+        "p.rgp",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rogatory: warning: field name \"../x\" is not a safe file name"),
+        "{stderr}"
+    );
+
+    fs::create_dir(w.path("a")).unwrap();
+    let (err, stdout) = w.fails(&[
+        "open",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "trust.toml",
+        "p.rgp",
+        "--out-dir",
+        "a/out",
+    ]);
+    assert!(err.contains("1 of 2 field(s)"), "{err}");
+    assert!(
+        stdout.contains("\"../x\": FAILED: field name \"../x\" is not a safe file name"),
+        "{stdout}"
+    );
+    assert!(!w.path("a/x").exists());
+    assert!(!w.path("x").exists());
+    assert_eq!(w.listing("a"), ["out"]);
+    assert_eq!(w.listing("a/out"), ["ok.txt"]);
+}
+
+#[test]
+fn sealing_refuses_untrusted_recipients_and_untagged_fields() {
+    let w = World::new();
+    let base = [
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-01-01",
+        "-o",
+        "p.rgp",
+        "--field",
+        "chat.txt=evidence/chat.txt",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> { [&base[..], extra].concat() };
+
+    let (err, _) = w.fails(&with(&[
+        "--to",
+        "fr.pnat",
+        "--to",
+        "xx.unknown",
+        "--tags",
+        "chat.txt=category:content",
+    ]));
+    assert!(
+        err.contains("xx.unknown") && err.contains("trust store"),
+        "{err}"
+    );
+
+    let (err, _) = w.fails(&with(&["--to", "fr.pnat"]));
+    assert!(err.contains("field \"chat.txt\" has no tags"), "{err}");
+
+    let (err, _) = w.fails(&with(&["--to", "fr.pnat", "--tags", "chat.txt=Not A Tag"]));
+    assert!(err.contains("Not A Tag"), "{err}");
+
+    let (err, _) = w.fails(&with(&[
+        "--to",
+        "fr.pnat",
+        "--tags",
+        "other=category:content",
+    ]));
+    assert!(err.contains("not a field"), "{err}");
+
+    let (err, _) = w.fails(&with(&["--tags", "chat.txt=category:content"]));
+    assert!(err.contains("no recipients"), "{err}");
+
+    // A usage error from the parser is one line too, with status 2.
+    let out = w.run(&["seal", "--key", "k"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("rogatory: error: "), "{stderr}");
+
+    assert!(!w.path("p.rgp").exists());
+    assert!(!w.path(".p.rgp.tmp").exists());
+}
+
+#[test]
+fn a_manifest_seals_the_same_request_and_the_command_line_overrides_it() {
+    let w = World::new();
+    fs::create_dir(w.path("req")).unwrap();
+    fs::write(
+        w.path("req/manifest.toml"),
+        r#"
+to = ["fr.pnat", "nl.om"]
+case = "FROM-MANIFEST"
+legal_basis = "Art. 18 Budapest Convention"
+priority = "immediate"
+categories = ["content"]
+retain_until = "2099-12-31"
+onward = ["fr.pnat"]
+
+[provenance]
+tool = "acquire-tool"
+source_file = "../evidence/disk.img"
+
+[[field]]
+name = "chat.txt"
+path = "../evidence/chat.txt"
+tags = ["category:content", "sensitivity:restricted"]
+
+[[field]]
+name = "subscriber.csv"
+path = "../evidence/subscriber.csv"
+tags = ["category:content"]
+"#,
+    )
+    .unwrap();
+    w.ok(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--manifest",
+        "req/manifest.toml",
+        "--case",
+        "FROM-COMMAND-LINE",
+        "--tags",
+        "subscriber.csv=category:subscriber",
+        "-o",
+        "m.rgp",
+    ]);
+    let v = w.ok(&[
+        "verify",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "m.rgp",
+    ]);
+    assert!(v.contains("case:         FROM-COMMAND-LINE"), "{v}");
+    assert!(
+        v.contains("legal basis:  Art. 18 Budapest Convention"),
+        "{v}"
+    );
+    assert!(v.contains("priority:     immediate"), "{v}");
+    assert!(v.contains("onward:       fr.pnat"), "{v}");
+    assert!(v.contains("provenance:   tool acquire-tool"), "{v}");
+    w.ok(&[
+        "open",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "m.rgp",
+        "--out-dir",
+        "nl",
+    ]);
+    assert_eq!(
+        w.listing("nl"),
+        ["subscriber.csv"],
+        "the command line's tags replaced the manifest's"
+    );
+    assert_eq!(fs::read(w.path("nl/subscriber.csv")).unwrap(), SUBSCRIBER);
+
+    fs::write(
+        w.path("req/bad.toml"),
+        "to = [\"fr.pnat\"]\ncsae = \"typo\"\n",
+    )
+    .unwrap();
+    let (err, _) = w.fails(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--manifest",
+        "req/bad.toml",
+        "-o",
+        "b.rgp",
+    ]);
+    assert!(err.contains("csae"), "{err}");
+}
+
+#[test]
+fn a_package_outside_its_window_verifies_with_a_warning_and_does_not_open() {
+    let w = World::new();
+    w.ok(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "nl.om",
+        "--field",
+        "s.csv=evidence/subscriber.csv",
+        "--tags",
+        "s.csv=category:subscriber",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--not-before",
+        "2099-01-01",
+        "--retain-until",
+        "2099-12-31",
+        "-o",
+        "later.rgp",
+    ]);
+    let out = w.run(&[
+        "verify",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "later.rgp",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("rogatory: warning: package not yet valid"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("case:         C"), "{stdout}");
+    assert!(stdout.contains("segments not checked"), "{stdout}");
+    let (err, _) = w.fails(&[
+        "open",
+        "--key",
+        "keys/nl.om.key",
+        "--trust",
+        "trust.toml",
+        "later.rgp",
+        "--out-dir",
+        "o",
+    ]);
+    assert!(err.contains("not yet valid"), "{err}");
+    assert!(!w.path("o").exists());
+}
+
+#[test]
+fn the_example_manifest_is_valid() {
+    // The documented example seals once its evidence files exist.
+    let w = World::new();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/manifest.toml");
+    fs::copy(example, w.path("manifest.toml")).unwrap();
+    w.ok(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--manifest",
+        "manifest.toml",
+        "--retain-until",
+        "2099-12-31",
+        "-o",
+        "e.rgp",
+    ]);
+    w.ok(&["verify", "--trust", "trust.toml", "e.rgp"]);
+}
+
+/// Compares `actual` with `tests/snapshots/NAME`, or writes it there when
+/// `SNAPSHOTS=overwrite`.
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("SNAPSHOTS").is_some_and(|v| v == "overwrite") {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}: run with SNAPSHOTS=overwrite",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "`{name}` changed; if intended, run with SNAPSHOTS=overwrite\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn help_output_is_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    snapshot("rogatory-help.txt", &help(&["--help"]));
+    snapshot("rogatory-seal-help.txt", &help(&["seal", "--help"]));
+}

@@ -1,0 +1,215 @@
+//! The primitives of suite 1 as the spec names them (spec §3.2, §6.1):
+//! labelled SHA-256, BLAKE3, HKDF-SHA256 derivations, single-use AEAD and
+//! Ed25519 verification.
+
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce, Tag};
+use ed25519_dalek::{Signature as EdSignature, VerifyingKey};
+use hkdf::Hkdf;
+use rogatory_wire::package::{SUITE, VERSION};
+use rogatory_wire::{Digest, KeyId, PackageId, PublicKey, Signature, labels};
+use sha2::{Digest as _, Sha256};
+
+use crate::error::{CoreError, Result};
+use crate::secret::Key32;
+
+/// AEAD tag length.
+pub const TAG_LEN: usize = 16;
+
+/// `SHA-256(part_0 || part_1 || ...)`.
+pub fn sha256(parts: &[&[u8]]) -> Digest {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    Digest(h.finalize().into())
+}
+
+/// BLAKE3 of one buffer.
+pub fn blake3(data: &[u8]) -> Digest {
+    Digest(*blake3::hash(data).as_bytes())
+}
+
+/// `u16le(version) || u16le(suite) || package_id`: the context that binds a
+/// derivation or an AAD to one package of this version and suite.
+pub fn package_context(package_id: &PackageId) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    out[..2].copy_from_slice(&VERSION.to_le_bytes());
+    out[2..4].copy_from_slice(&SUITE.to_le_bytes());
+    out[4..].copy_from_slice(&package_id.0);
+    out
+}
+
+/// HKDF-SHA256 with `salt` (none: 32 zero bytes, RFC 5869), `ikm` and
+/// `info = label || context...`, 32 bytes of output.
+pub fn hkdf32(salt: Option<&[u8]>, ikm: &Key32, label: &[u8], context: &[&[u8]]) -> Key32 {
+    let hk = Hkdf::<Sha256>::new(salt, ikm.expose_secret());
+    let mut info: Vec<&[u8]> = Vec::with_capacity(context.len() + 1);
+    info.push(label);
+    info.extend_from_slice(context);
+    let mut okm = [0u8; 32];
+    // Cannot fail: 32 bytes is far below HKDF-SHA256's 8160-byte bound.
+    let expanded = hk.expand_multi_info(&info, &mut okm);
+    debug_assert!(expanded.is_ok());
+    let k = Key32::from_bytes(okm);
+    zeroize::Zeroize::zeroize(&mut okm);
+    k
+}
+
+/// The two keys derived from a field key or from the metadata key.
+pub struct DerivedKeys {
+    /// The AEAD key.
+    pub aead: Key32,
+    /// The key commitment (public).
+    pub commitment: Digest,
+}
+
+/// Keys of field `index` (spec §6.1).
+pub fn field_keys(field_key: &Key32, package_id: &PackageId, index: u32) -> DerivedKeys {
+    let ctx = package_context(package_id);
+    let idx = index.to_le_bytes();
+    let aead = hkdf32(None, field_key, labels::HKDF_FIELD_AEAD, &[&ctx, &idx]);
+    let c = hkdf32(None, field_key, labels::HKDF_FIELD_COMMIT, &[&ctx, &idx]);
+    DerivedKeys {
+        aead,
+        commitment: Digest(*c.expose_secret()),
+    }
+}
+
+/// Keys of the metadata (spec §6.1).
+pub fn metadata_keys(metadata_key: &Key32, package_id: &PackageId) -> DerivedKeys {
+    let ctx = package_context(package_id);
+    let aead = hkdf32(None, metadata_key, labels::HKDF_META_AEAD, &[&ctx]);
+    let c = hkdf32(None, metadata_key, labels::HKDF_META_COMMIT, &[&ctx]);
+    DerivedKeys {
+        aead,
+        commitment: Digest(*c.expose_secret()),
+    }
+}
+
+/// Key of one custody event's sealed details (spec §10.3).
+pub fn details_key(
+    metadata_key: &Key32,
+    package_id: &PackageId,
+    salt: &[u8; 32],
+    kind_tag: u32,
+    sequence: u64,
+    actor: &KeyId,
+) -> Key32 {
+    let ctx = package_context(package_id);
+    hkdf32(
+        Some(salt),
+        metadata_key,
+        labels::HKDF_DETAILS,
+        &[
+            &ctx,
+            &kind_tag.to_le_bytes(),
+            &sequence.to_le_bytes(),
+            &actor.0,
+        ],
+    )
+}
+
+/// ChaCha20-Poly1305 under a single-use derived key with the all-zero nonce:
+/// returns `ciphertext || tag`.
+pub fn aead_seal_once(key: &Key32, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let cipher = ChaCha20Poly1305::new(key.expose_secret().into());
+    let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    buf.extend_from_slice(plaintext);
+    let tag = cipher
+        .encrypt_inout_detached(&Nonce::default(), aad, buf.as_mut_slice().into())
+        .map_err(|_| CoreError::usage("plaintext too long for one AEAD message"))?;
+    buf.extend_from_slice(&tag);
+    Ok(buf)
+}
+
+/// Opens what [`aead_seal_once`] sealed; `what` names it in the uniform error.
+pub fn aead_open_once(key: &Key32, aad: &[u8], sealed: &[u8], what: &str) -> Result<Vec<u8>> {
+    let split = sealed
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or_else(|| CoreError::decryption(what))?;
+    let (ct, tag) = sealed.split_at(split);
+    let cipher = ChaCha20Poly1305::new(key.expose_secret().into());
+    let mut buf = ct.to_vec();
+    let tag = Tag::try_from(tag).map_err(|_| CoreError::decryption(what))?;
+    cipher
+        .decrypt_inout_detached(&Nonce::default(), aad, buf.as_mut_slice().into(), &tag)
+        .map_err(|_| CoreError::decryption(what))?;
+    Ok(buf)
+}
+
+/// Checks an Ed25519 signature with `verify_strict` over `label || parts`.
+pub fn verify_signature(
+    key: &PublicKey,
+    label: &[u8],
+    parts: &[&[u8]],
+    signature: &Signature,
+    what: &str,
+) -> Result<()> {
+    if verify_strict_raw(key, &signed_message(label, parts), signature) {
+        Ok(())
+    } else {
+        Err(CoreError::BadSignature { what: what.into() })
+    }
+}
+
+/// Ed25519 `verify_strict` of `message` (no label added): refuses
+/// non-canonical encodings and small-order keys.
+pub fn verify_strict_raw(key: &PublicKey, message: &[u8], signature: &Signature) -> bool {
+    let Ok(vk) = VerifyingKey::from_bytes(&key.0) else {
+        return false;
+    };
+    vk.verify_strict(message, &EdSignature::from_bytes(&signature.0))
+        .is_ok()
+}
+
+/// `label || parts...`: the message an Ed25519 signature covers.
+pub fn signed_message(label: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let len = label.len() + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut msg = Vec::with_capacity(len);
+    msg.extend_from_slice(label);
+    for p in parts {
+        msg.extend_from_slice(p);
+    }
+    msg
+}
+
+/// Constant-time equality of two digests (commitments).
+pub fn ct_eq(a: &Digest, b: &Digest) -> bool {
+    use subtle::ConstantTimeEq;
+    a.0.ct_eq(&b.0).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_and_metadata_keys_are_separated() {
+        let k = Key32::from_bytes([7; 32]);
+        let id = PackageId([1; 16]);
+        let f0 = field_keys(&k, &id, 0);
+        let f1 = field_keys(&k, &id, 1);
+        let m = metadata_keys(&k, &id);
+        assert_ne!(f0.aead.expose_secret(), f1.aead.expose_secret());
+        assert_ne!(f0.aead.expose_secret(), &f0.commitment.0);
+        assert_ne!(f0.commitment, m.commitment);
+        assert_ne!(f0.aead.expose_secret(), m.aead.expose_secret());
+    }
+
+    #[test]
+    fn aead_once_round_trip_and_uniform_failure() {
+        let k = Key32::from_bytes([9; 32]);
+        let ct = aead_seal_once(&k, b"aad", b"hello").unwrap();
+        assert_eq!(aead_open_once(&k, b"aad", &ct, "x").unwrap(), b"hello");
+        assert!(matches!(
+            aead_open_once(&k, b"aae", &ct, "x"),
+            Err(CoreError::Decryption { .. })
+        ));
+        assert!(matches!(
+            aead_open_once(&k, b"aad", &ct[..3], "x"),
+            Err(CoreError::Decryption { .. })
+        ));
+    }
+}

@@ -1,0 +1,420 @@
+//! The chain of custody (spec §10): signing events, their hashes, their
+//! sealed details, and the chain rules a verifier checks.
+
+use rand_core::CryptoRng;
+use rogatory_wire::{
+    CustodyEvent, Digest, EnvelopeRecord, EventBody, EventClear, EventDetails, EventKind,
+    FieldBody, KeyId, PackageId, PartyId, Salt, Timestamp, decode, encode, labels,
+};
+
+use crate::crypto::{aead_open_once, aead_seal_once, details_key, sha256, verify_signature};
+use crate::error::{CoreError, Place, Result};
+use crate::identity::{Signer, card_valid_at};
+use crate::secret::Key32;
+use crate::trust::TrustStore;
+
+/// How far a timestamp may go back from the one before it (seconds).
+pub const CLOCK_SKEW: u64 = 300;
+
+/// `SHA-256(HASH_EVENT || encode(event))`: what the next event's `prev`
+/// names. It covers the signature.
+pub fn event_hash(ev: &CustodyEvent) -> Result<Digest> {
+    let bytes = encode(ev).map_err(CoreError::malformed(Place::Custody(ev.clear.sequence)))?;
+    Ok(sha256(&[labels::HASH_EVENT, &bytes]))
+}
+
+/// The message an actor signs: `SIG_EVENT || encode(clear) ||
+/// SHA-256(details)`.
+pub fn event_message(clear: &EventClear, details: &[u8]) -> Result<Vec<u8>> {
+    let c = encode(clear).map_err(CoreError::malformed(Place::Custody(clear.sequence)))?;
+    Ok(crate::crypto::signed_message(
+        labels::SIG_EVENT,
+        &[&c, &sha256(&[details]).0],
+    ))
+}
+
+/// What the next event links to.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainHead {
+    /// Sequence number of the last event.
+    pub sequence: u64,
+    /// Its hash.
+    pub hash: Digest,
+    /// Its time.
+    pub time: Timestamp,
+}
+
+impl ChainHead {
+    /// The head after `ev`.
+    pub fn of(ev: &CustodyEvent) -> Result<Self> {
+        Ok(Self {
+            sequence: ev.clear.sequence,
+            hash: event_hash(ev)?,
+            time: ev.clear.time,
+        })
+    }
+}
+
+/// Signs a new event that follows `prev` (none for `sealed`). The sealed
+/// details are encrypted under a key derived from the metadata key with a
+/// fresh salt (spec §10.3).
+#[allow(clippy::too_many_arguments)]
+pub fn sign_event(
+    signer: &dyn Signer,
+    metadata_key: &Key32,
+    package_id: &PackageId,
+    package_digest: Digest,
+    prev: Option<ChainHead>,
+    time: Timestamp,
+    body: EventBody,
+    details: &EventDetails,
+    rng: &mut impl CryptoRng,
+) -> Result<CustodyEvent> {
+    if !card_valid_at(signer.card(), time) {
+        return Err(CoreError::CardNotValid {
+            party: signer.party().to_string(),
+            key_id: signer.key_id(),
+            detail: "the signing card is not valid at the event's time".into(),
+        });
+    }
+    let (sequence, prev_hash) = match prev {
+        Some(h) => (h.sequence + 1, h.hash),
+        None => (0, Digest::ZERO),
+    };
+    let mut salt = [0u8; 32];
+    rng.fill_bytes(&mut salt);
+    let clear = EventClear {
+        sequence,
+        prev: prev_hash,
+        package_digest,
+        actor: signer.key_id(),
+        time,
+        details_salt: Salt(salt),
+        body,
+    };
+    let aad = encode(&clear).map_err(CoreError::malformed(Place::Custody(sequence)))?;
+    let key = details_key(
+        metadata_key,
+        package_id,
+        &salt,
+        clear.body.kind().tag(),
+        sequence,
+        &clear.actor,
+    );
+    let plain = encode(details).map_err(CoreError::malformed(Place::Custody(sequence)))?;
+    let sealed = aead_seal_once(&key, &aad, &plain)?;
+    let sealed = rogatory_wire::Bytes::new(sealed)
+        .map_err(CoreError::malformed(Place::Custody(sequence)))?;
+    let signature = signer.sign(&event_message(&clear, sealed.as_slice())?)?;
+    Ok(CustodyEvent {
+        clear,
+        details: sealed,
+        signature,
+    })
+}
+
+/// Decrypts an event's sealed details.
+pub fn open_details(
+    ev: &CustodyEvent,
+    metadata_key: &Key32,
+    package_id: &PackageId,
+) -> Result<EventDetails> {
+    let c = &ev.clear;
+    let key = details_key(
+        metadata_key,
+        package_id,
+        &c.details_salt.0,
+        c.body.kind().tag(),
+        c.sequence,
+        &c.actor,
+    );
+    let aad = encode(c).map_err(CoreError::malformed(Place::Custody(c.sequence)))?;
+    let plain = aead_open_once(
+        &key,
+        &aad,
+        ev.details.as_slice(),
+        &format!("custody event {} details", c.sequence),
+    )?;
+    decode(&plain).map_err(CoreError::malformed(Place::Custody(c.sequence)))
+}
+
+/// Checks one event's signature against its actor's card in the store.
+pub fn verify_event_signature(ev: &CustodyEvent, trust: &TrustStore) -> Result<()> {
+    let seq = ev.clear.sequence;
+    let entry = trust
+        .by_key_id(&ev.clear.actor)
+        .ok_or_else(|| CoreError::Custody {
+            sequence: seq,
+            rule: format!("actor {} is not in the trust store", ev.clear.actor),
+        })?;
+    verify_signature(
+        &entry.card.body.signing_key,
+        labels::SIG_EVENT,
+        &[
+            &encode(&ev.clear).map_err(CoreError::malformed(Place::Custody(seq)))?,
+            &sha256(&[ev.details.as_slice()]).0,
+        ],
+        &ev.signature,
+        &format!("custody event {seq}"),
+    )
+    .map_err(|_| CoreError::Custody {
+        sequence: seq,
+        rule: "signature does not verify against the actor's card".into(),
+    })
+}
+
+/// One event as a report shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EventSummary {
+    /// Sequence number.
+    pub sequence: u64,
+    /// Kind.
+    pub kind: &'static str,
+    /// Actor key id.
+    pub actor: KeyId,
+    /// Actor party (from the trust store).
+    pub actor_party: PartyId,
+    /// Time.
+    pub time: Timestamp,
+    /// Receiver of a send or forward.
+    pub receiver: Option<KeyId>,
+    /// Hash of the event.
+    pub hash: Digest,
+}
+
+fn rule(sequence: u64, r: impl Into<String>) -> CoreError {
+    CoreError::Custody {
+        sequence,
+        rule: r.into(),
+    }
+}
+
+/// The chain rules that need no key (spec §10.4): order, links, binding,
+/// signatures, actors' cards, time, receivers, forks, envelope changes, and
+/// that the last envelope event matches the current envelope.
+pub fn verify_chain(
+    events: &[CustodyEvent],
+    package_digest: &Digest,
+    sender: &KeyId,
+    current: &EnvelopeRecord,
+    trust: &TrustStore,
+) -> Result<Vec<EventSummary>> {
+    let first = events
+        .first()
+        .ok_or_else(|| rule(0, "no custody events: a package starts with `sealed`"))?;
+    if first.clear.body.kind() != EventKind::Sealed {
+        return Err(rule(0, "the first event must be `sealed`"));
+    }
+    if &first.clear.actor != sender {
+        return Err(rule(0, "`sealed` must be signed by the package's signer"));
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut prev: Option<(&CustodyEvent, Digest)> = None;
+    let mut last_envelope: Option<&EnvelopeRecord> = None;
+    let mut last_receiver: Option<KeyId> = None;
+    let mut salts: Vec<[u8; 32]> = Vec::with_capacity(events.len());
+    let mut latest = Timestamp(0);
+    for (i, ev) in events.iter().enumerate() {
+        let c = &ev.clear;
+        let seq = i as u64;
+        if c.sequence != seq {
+            return Err(rule(
+                seq,
+                format!(
+                    "sequence number {} where {seq} was expected (reordered or dropped)",
+                    c.sequence
+                ),
+            ));
+        }
+        if i > 0 && c.body.kind() == EventKind::Sealed {
+            return Err(rule(seq, "`sealed` may only come first"));
+        }
+        if &c.package_digest != package_digest {
+            return Err(rule(
+                seq,
+                "bound to another package (package digest differs)",
+            ));
+        }
+        if let Some((p, p_hash)) = prev {
+            if c.prev == p.clear.prev {
+                return Err(rule(seq, "fork: two events in this file share one `prev`"));
+            }
+            if c.prev != p_hash {
+                return Err(rule(seq, "`prev` is not the hash of the event before it"));
+            }
+        }
+        if c.time.0.saturating_add(CLOCK_SKEW) < latest.0 {
+            return Err(rule(
+                seq,
+                format!("time goes back more than {CLOCK_SKEW} s before an earlier event"),
+            ));
+        }
+        latest = latest.max(c.time);
+        let entry = trust.by_key_id(&c.actor).ok_or_else(|| {
+            rule(
+                seq,
+                format!(
+                    "unknown actor: key id {} is not in the trust store",
+                    c.actor
+                ),
+            )
+        })?;
+        verify_event_signature(ev, trust)?;
+        if !card_valid_at(&entry.card, c.time) {
+            return Err(rule(
+                seq,
+                format!(
+                    "the card of {} is not valid at the event's time",
+                    entry.party
+                ),
+            ));
+        }
+        if salts.contains(&c.details_salt.0) {
+            return Err(rule(
+                seq,
+                "details salt reused: the details key and nonce repeat",
+            ));
+        }
+        salts.push(c.details_salt.0);
+        match &c.body {
+            EventBody::Received { .. } => {
+                if last_receiver != Some(c.actor) {
+                    return Err(rule(
+                        seq,
+                        "`received` without a `sent` or `forwarded` naming this receiver",
+                    ));
+                }
+                last_receiver = None;
+            }
+            EventBody::Sent { receiver } | EventBody::Forwarded { receiver, .. } => {
+                last_receiver = Some(*receiver);
+            }
+            _ => {}
+        }
+        if let Some(env) = c.body.envelope() {
+            if let Some(before) = last_envelope {
+                check_envelope_change(seq, before, env, &c.body)?;
+            }
+            last_envelope = Some(env);
+        }
+        out.push(EventSummary {
+            sequence: seq,
+            kind: c.body.kind().name(),
+            actor: c.actor,
+            actor_party: entry.party.clone(),
+            time: c.time,
+            receiver: c.body.receiver(),
+            hash: event_hash(ev)?,
+        });
+        prev = Some((ev, out[i].hash));
+    }
+    let last = last_envelope.ok_or_else(|| rule(0, "no envelope event"))?;
+    if last != current {
+        return Err(CoreError::tampered(
+            Place::Stanzas,
+            "the envelope (ciphertexts or stanzas) differs from the last envelope event",
+        ));
+    }
+    Ok(out)
+}
+
+/// Between two envelope events a field's ciphertext may change only at a
+/// `redacted` event that names the field; segments only go, never come back.
+fn check_envelope_change(
+    seq: u64,
+    before: &EnvelopeRecord,
+    after: &EnvelopeRecord,
+    body: &EventBody,
+) -> Result<()> {
+    if before.fields.len() != after.fields.len() {
+        return Err(rule(seq, "the envelope changes the number of fields"));
+    }
+    let removed = match body {
+        EventBody::Redacted { removed, .. } => removed.as_slice(),
+        _ => &[],
+    };
+    if let Some(r) = removed
+        .iter()
+        .find(|r| r.field as usize >= after.fields.len())
+    {
+        return Err(rule(
+            seq,
+            format!("redaction names field {} which does not exist", r.field),
+        ));
+    }
+    for (b, a) in before.fields.iter().zip(&after.fields) {
+        if a == b {
+            if removed.iter().any(|r| r.field == a.index) {
+                return Err(rule(
+                    seq,
+                    format!("redaction lists field {} but does not change it", a.index),
+                ));
+            }
+            continue;
+        }
+        let named = removed.iter().find(|r| r.field == a.index);
+        let Some(named) = named else {
+            return Err(rule(
+                seq,
+                format!(
+                    "field {} ciphertext changes without a `redacted` event naming it",
+                    a.index
+                ),
+            ));
+        };
+        let before_set = match &b.body {
+            FieldBody::Present { segments, .. } => segments.clone(),
+            FieldBody::Removed => {
+                return Err(rule(
+                    seq,
+                    format!("field {} was removed and cannot come back", a.index),
+                ));
+            }
+        };
+        let after_set = match &a.body {
+            FieldBody::Present { segments, .. } => segments.clone(),
+            FieldBody::Removed => rogatory_wire::SegmentSet::empty(),
+        };
+        if !after_set.is_subset(&before_set) {
+            return Err(rule(
+                seq,
+                format!("field {} gains segments in a redaction", a.index),
+            ));
+        }
+        if before_set.difference(&after_set) != named.segments {
+            return Err(rule(
+                seq,
+                format!(
+                    "redaction of field {} lists other segments than those removed",
+                    a.index
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_hash_changes_with_signature() {
+        let ev = CustodyEvent {
+            clear: EventClear {
+                sequence: 1,
+                prev: Digest([1; 32]),
+                package_digest: Digest([2; 32]),
+                actor: KeyId([3; 32]),
+                time: Timestamp(5),
+                details_salt: Salt([4; 32]),
+                body: EventBody::Note,
+            },
+            details: rogatory_wire::Bytes::new(vec![1, 2, 3]).unwrap(),
+            signature: rogatory_wire::Signature([6; 64]),
+        };
+        let mut other = ev.clone();
+        other.signature.0[0] ^= 1;
+        assert_ne!(event_hash(&ev).unwrap(), event_hash(&other).unwrap());
+    }
+}

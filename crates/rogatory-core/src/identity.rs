@@ -1,0 +1,416 @@
+//! Party identities (spec §3.1, §3.4): the Ed25519 signing key, the X25519
+//! key-agreement key, the TLS key and certificate, and the self-signed party
+//! card that publishes them.
+
+use std::fmt;
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use rand_core::CryptoRng;
+use rogatory_wire::{
+    CardBody, Digest, KeyId, PartyCard, PartyId, PublicKey, Signature, Timestamp, decode, encode,
+    labels,
+};
+use x25519_dalek::StaticSecret;
+
+use crate::crypto::{sha256, verify_signature};
+use crate::error::{CoreError, Place, Result};
+use crate::secret::{Key32, SecretBytes};
+
+/// Signs on behalf of a party. A key can live in an HSM or a smartcard
+/// behind this trait; the core only ever asks for signatures over messages
+/// that begin with one of the protocol's domain labels.
+pub trait Signer {
+    /// The key id of the signing party's card.
+    fn key_id(&self) -> KeyId;
+    /// The party id.
+    fn party(&self) -> &PartyId;
+    /// The card.
+    fn card(&self) -> &PartyCard;
+    /// An Ed25519 signature over `message`.
+    fn sign(&self, message: &[u8]) -> Result<Signature>;
+}
+
+/// The key id of a card: `SHA-256(KEY_ID || ed25519 || x25519 || tls pin)`.
+pub fn key_id(body: &CardBody) -> KeyId {
+    KeyId(
+        sha256(&[
+            labels::KEY_ID,
+            &body.signing_key.0,
+            &body.agreement_key.0,
+            &body.tls_spki_sha256.0,
+        ])
+        .0,
+    )
+}
+
+/// The fingerprint people compare out of band: the key id in groups of four
+/// hex digits.
+pub fn fingerprint(key_id: &KeyId) -> String {
+    let hex = key_id.to_hex();
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Checks a card's self-signature and returns its key id.
+pub fn verify_card(card: &PartyCard) -> Result<KeyId> {
+    let body = encode(&card.body).map_err(CoreError::malformed(Place::Signature))?;
+    verify_signature(
+        &card.body.signing_key,
+        labels::SIG_CARD,
+        &[&body],
+        &card.signature,
+        "party card",
+    )?;
+    Ok(key_id(&card.body))
+}
+
+/// Whether `t` is within a card's validity window (both ends inclusive).
+pub fn card_valid_at(card: &PartyCard, t: Timestamp) -> bool {
+    card.body.not_before <= t && t <= card.body.not_after
+}
+
+/// A TLS private key (PKCS#8 DER) and its self-signed certificate (DER).
+pub struct TlsKey {
+    /// PKCS#8 DER of the private key.
+    pub key_der: SecretBytes,
+    /// DER of the certificate.
+    pub cert_der: Vec<u8>,
+    /// SHA-256 of the certificate's SubjectPublicKeyInfo (the pin).
+    pub spki_sha256: Digest,
+}
+
+impl TlsKey {
+    /// Generates an ECDSA P-256 key and a self-signed certificate naming
+    /// `party`, valid over the card's window.
+    pub fn generate(party: &PartyId, not_before: Timestamp, not_after: Timestamp) -> Result<Self> {
+        use rcgen::{CertificateParams, KeyPair, PublicKeyData};
+        let err = |e: rcgen::Error| CoreError::usage(format!("TLS certificate: {e}"));
+        let key = KeyPair::generate().map_err(err)?;
+        let mut params = CertificateParams::new(vec![party.as_str().to_owned()]).map_err(err)?;
+        let (y, m, d) = crate::time::ymd(not_before);
+        params.not_before = rcgen::date_time_ymd(y as i32, m as u8, d as u8);
+        let (y, m, d) = crate::time::ymd(not_after);
+        params.not_after = rcgen::date_time_ymd(y as i32, m as u8, d as u8);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, party.as_str());
+        let cert = params.self_signed(&key).map_err(err)?;
+        let spki = key.subject_public_key_info();
+        Ok(Self {
+            key_der: SecretBytes::new(key.serialize_der()),
+            cert_der: cert.der().to_vec(),
+            spki_sha256: sha256(&[&spki]),
+        })
+    }
+}
+
+/// The pin of a TLS private key (PKCS#8 DER): SHA-256 of its
+/// SubjectPublicKeyInfo.
+pub fn tls_key_pin(key_der: &SecretBytes) -> Result<Digest> {
+    use rcgen::PublicKeyData;
+    let kp = rcgen::KeyPair::try_from(key_der.expose_secret()).map_err(|e| CoreError::BadFile {
+        what: "key",
+        detail: format!("TLS key: {e}"),
+    })?;
+    Ok(sha256(&[&kp.subject_public_key_info()]))
+}
+
+/// A party's secret keys and its card. Prints as redacted.
+pub struct Identity {
+    signing: SigningKey,
+    agreement: StaticSecret,
+    tls: Option<TlsKey>,
+    card: PartyCard,
+    key_id: KeyId,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("party", &self.card.body.party)
+            .field("key_id", &self.key_id)
+            .field("secrets", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Identity {
+    /// Generates fresh keys, a TLS certificate and a self-signed card valid
+    /// from `not_before` to `not_after` (inclusive).
+    pub fn generate(
+        party: PartyId,
+        not_before: Timestamp,
+        not_after: Timestamp,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self> {
+        let tls = TlsKey::generate(&party, not_before, not_after)?;
+        let signing_seed = Key32::random(rng);
+        let agreement = Key32::random(rng);
+        Self::from_secrets(
+            party,
+            &signing_seed,
+            &agreement,
+            tls.spki_sha256,
+            Some(tls),
+            not_before,
+            not_after,
+        )
+    }
+
+    /// Builds an identity from known secrets (deterministic tests and vectors;
+    /// keys imported from elsewhere).
+    pub fn from_secrets(
+        party: PartyId,
+        signing_seed: &Key32,
+        agreement_secret: &Key32,
+        tls_spki_sha256: Digest,
+        tls: Option<TlsKey>,
+        not_before: Timestamp,
+        not_after: Timestamp,
+    ) -> Result<Self> {
+        if not_before > not_after {
+            return Err(CoreError::usage("card validity ends before it starts"));
+        }
+        let signing = SigningKey::from_bytes(signing_seed.expose_secret());
+        let agreement = StaticSecret::from(*agreement_secret.expose_secret());
+        let body = CardBody {
+            party,
+            signing_key: PublicKey(signing.verifying_key().to_bytes()),
+            agreement_key: PublicKey(x25519_dalek::PublicKey::from(&agreement).to_bytes()),
+            tls_spki_sha256,
+            not_before,
+            not_after,
+        };
+        let msg = encode(&body).map_err(CoreError::malformed(Place::Signature))?;
+        let sig = signing.sign(&crate::crypto::signed_message(labels::SIG_CARD, &[&msg]));
+        let card = PartyCard {
+            body,
+            signature: Signature(sig.to_bytes()),
+        };
+        let key_id = key_id(&card.body);
+        Ok(Self {
+            signing,
+            agreement,
+            tls,
+            card,
+            key_id,
+        })
+    }
+
+    /// The X25519 secret, for unwrapping stanzas.
+    pub(crate) fn agreement_secret(&self) -> &StaticSecret {
+        &self.agreement
+    }
+
+    /// The TLS key and certificate, when the identity has them.
+    pub fn tls(&self) -> Option<&TlsKey> {
+        self.tls.as_ref()
+    }
+
+    /// Encodes the secret key file (spec §3.4). Write it with mode 0600.
+    pub fn to_key_file(&self) -> Result<SecretBytes> {
+        let card = encode(&self.card).map_err(CoreError::malformed(Place::Signature))?;
+        let mut out = Vec::with_capacity(256 + card.len());
+        out.extend_from_slice(KEY_FILE_MAGIC);
+        out.extend_from_slice(&1u16.to_le_bytes());
+        put_bytes(&mut out, &card);
+        out.extend_from_slice(&self.signing.to_bytes());
+        out.extend_from_slice(self.agreement.as_bytes());
+        match &self.tls {
+            Some(t) => {
+                out.push(1);
+                put_bytes(&mut out, t.key_der.expose_secret());
+                put_bytes(&mut out, &t.cert_der);
+            }
+            None => out.push(0),
+        }
+        Ok(SecretBytes::new(out))
+    }
+
+    /// Decodes a secret key file and checks that its keys match its card.
+    pub fn from_key_file(bytes: &[u8]) -> Result<Self> {
+        let bad = |d: &str| CoreError::BadFile {
+            what: "key",
+            detail: d.into(),
+        };
+        let mut r = Reader(bytes);
+        if r.take(8).ok_or_else(|| bad("truncated"))? != KEY_FILE_MAGIC {
+            return Err(bad("not a Rogatory key file"));
+        }
+        let version = r.take(2).ok_or_else(|| bad("truncated"))?;
+        if version != 1u16.to_le_bytes() {
+            return Err(bad("unknown key file version"));
+        }
+        let card_bytes = r
+            .bytes(rogatory_wire::limits::CARD_MAX)
+            .ok_or_else(|| bad("card"))?;
+        let card: PartyCard = decode(card_bytes).map_err(|e| bad(&format!("card: {e}")))?;
+        let seed = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
+        let agreement = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
+        let tls = match r.take(1).ok_or_else(|| bad("truncated"))? {
+            [0] => None,
+            [1] => {
+                let key =
+                    SecretBytes::new(r.bytes(16 << 10).ok_or_else(|| bad("tls key"))?.to_vec());
+                let cert = r
+                    .bytes(64 << 10)
+                    .ok_or_else(|| bad("tls certificate"))?
+                    .to_vec();
+                if tls_key_pin(&key)? != card.body.tls_spki_sha256 {
+                    return Err(bad("the TLS key does not match the card's pin"));
+                }
+                Some(TlsKey {
+                    key_der: key,
+                    cert_der: cert,
+                    spki_sha256: card.body.tls_spki_sha256,
+                })
+            }
+            _ => return Err(bad("bad TLS flag")),
+        };
+        if !r.0.is_empty() {
+            return Err(bad("trailing bytes"));
+        }
+        let id = Self::from_secrets(
+            card.body.party.clone(),
+            &seed,
+            &agreement,
+            card.body.tls_spki_sha256,
+            tls,
+            card.body.not_before,
+            card.body.not_after,
+        )?;
+        if id.card != card {
+            return Err(bad("the keys do not match the card"));
+        }
+        Ok(id)
+    }
+}
+
+impl Signer for Identity {
+    fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    fn party(&self) -> &PartyId {
+        &self.card.body.party
+    }
+
+    fn card(&self) -> &PartyCard {
+        &self.card
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Signature> {
+        Ok(Signature(self.signing.sign(message).to_bytes()))
+    }
+}
+
+const KEY_FILE_MAGIC: &[u8; 8] = b"RGTRYKEY";
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+
+    fn array(&mut self) -> Option<[u8; 32]> {
+        self.take(32)?.try_into().ok()
+    }
+
+    fn bytes(&mut self, max: usize) -> Option<&'a [u8]> {
+        let len = u64::from_le_bytes(self.take(8)?.try_into().ok()?);
+        let len = usize::try_from(len).ok().filter(|&l| l <= max)?;
+        self.take(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_identity(party: &str) -> Identity {
+        Identity::from_secrets(
+            PartyId::new(party).unwrap(),
+            &Key32::from_bytes([1; 32]),
+            &Key32::from_bytes([2; 32]),
+            Digest([3; 32]),
+            None,
+            Timestamp(0),
+            Timestamp(10),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn card_is_self_signed_and_key_file_round_trips() {
+        let id = test_identity("de.bka");
+        assert_eq!(verify_card(id.card()).unwrap(), id.key_id());
+        let file = id.to_key_file().unwrap();
+        let back = Identity::from_key_file(file.expose_secret()).unwrap();
+        assert_eq!(back.key_id(), id.key_id());
+        assert!(!format!("{id:?}").contains("0101"));
+    }
+
+    #[test]
+    fn swapped_agreement_key_is_detected() {
+        let id = test_identity("de.bka");
+        let mut card = id.card().clone();
+        card.body.agreement_key = PublicKey([9; 32]);
+        assert!(matches!(
+            verify_card(&card),
+            Err(CoreError::BadSignature { .. })
+        ));
+        let mut card = id.card().clone();
+        card.body.tls_spki_sha256 = Digest([9; 32]);
+        assert!(verify_card(&card).is_err());
+    }
+
+    #[test]
+    fn key_file_rejects_garbage() {
+        let id = test_identity("de.bka");
+        let file = id.to_key_file().unwrap();
+        let b = file.expose_secret();
+        for cut in [0, 5, 10, 30, b.len() - 1] {
+            assert!(Identity::from_key_file(&b[..cut]).is_err());
+        }
+        let mut extra = b.to_vec();
+        extra.push(0);
+        assert!(Identity::from_key_file(&extra).is_err());
+        let mut flipped = b.to_vec();
+        let n = flipped.len();
+        flipped[n - 40] ^= 1; // inside the x25519 secret: no longer matches the card
+        assert!(Identity::from_key_file(&flipped).is_err());
+    }
+
+    #[test]
+    fn generate_makes_tls_material() {
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+        let id = Identity::generate(
+            PartyId::new("fr.pnat").unwrap(),
+            Timestamp(1_700_000_000),
+            Timestamp(1_900_000_000),
+            &mut rng,
+        )
+        .unwrap();
+        let tls = id.tls().unwrap();
+        assert_eq!(tls.spki_sha256, id.card().body.tls_spki_sha256);
+        assert!(!tls.cert_der.is_empty());
+        let back = Identity::from_key_file(id.to_key_file().unwrap().expose_secret()).unwrap();
+        assert_eq!(back.tls().unwrap().cert_der, tls.cert_der);
+    }
+
+    use rand_core::SeedableRng;
+}

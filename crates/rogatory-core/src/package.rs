@@ -1,0 +1,740 @@
+//! Reading a package: parse, verify, unlock, open (spec §14).
+//!
+//! ```text
+//! Package::open(path)           structure only (footer, trailer, records)
+//!   .verify(&trust)             every check a verifier with no keys can make
+//!   -> VerifiedPackage
+//!   .unlock(&identity, now)     stanza, metadata, descriptors, expiry
+//!   -> UnlockedPackage
+//!   .open_field(i, out)         segment by segment, each checked against its leaf
+//! ```
+//!
+//! An unverified package cannot be opened: only [`Package::verify`] makes a
+//! [`VerifiedPackage`], and only that can be unlocked.
+
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use rogatory_wire::{
+    CustodyEvent, Digest, EnvelopeRecord, FieldBody, KeyId, Metadata, PackageId, PartyId, Prelude,
+    Timestamp, Trailer, decode, encode, labels,
+};
+use serde::Serialize;
+
+use crate::container::{Container, journal_path};
+use crate::crypto::{blake3, ct_eq, field_keys, metadata_keys, verify_signature};
+use crate::custody::{EventSummary, verify_chain};
+use crate::error::{CoreError, Place, Result};
+use crate::identity::Identity;
+use crate::seal::{package_digest, stanzas_digest};
+use crate::segment::{RecordError, RecordParser, SegmentRecord, leaf};
+use crate::stream::StreamDecryptor;
+use crate::trust::TrustStore;
+use crate::wrap::{KeyBundle, unwrap_any};
+
+/// A parsed package, not yet verified.
+#[derive(Debug)]
+pub struct Package<R> {
+    container: Container<R>,
+    events: Vec<CustodyEvent>,
+    digest: Digest,
+}
+
+impl Package<File> {
+    /// Opens and parses a package file. Refuses a package whose last custody
+    /// append was interrupted (see [`crate::container::recover`]).
+    pub fn open(path: &Path) -> Result<Self> {
+        if journal_path(path).exists() {
+            return Err(CoreError::InterruptedAppend {
+                path: path.to_owned(),
+            });
+        }
+        let f = File::open(path).map_err(CoreError::io(format!("opening {}", path.display())))?;
+        Self::parse(f)
+    }
+}
+
+impl<R: Read + Seek> Package<R> {
+    /// Parses the structure and the custody records; reads no field body.
+    pub fn parse(src: R) -> Result<Self> {
+        let mut container = Container::parse(src)?;
+        let events = container.read_events()?;
+        let prelude = encode(&container.prelude).map_err(CoreError::malformed(Place::Prelude))?;
+        let t = &container.trailer;
+        let digest = package_digest(
+            &prelude,
+            t.metadata_ciphertext.as_slice(),
+            &t.metadata_commitment,
+            &t.leaves,
+        );
+        Ok(Self {
+            container,
+            events,
+            digest,
+        })
+    }
+
+    /// The package digest, as computed from the content.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The package id.
+    pub fn package_id(&self) -> PackageId {
+        self.container.prelude.package_id
+    }
+
+    /// The prelude.
+    pub fn prelude(&self) -> &Prelude {
+        &self.container.prelude
+    }
+
+    /// The trailer.
+    pub fn trailer(&self) -> &Trailer {
+        &self.container.trailer
+    }
+
+    /// The custody events in file order.
+    pub fn events(&self) -> &[CustodyEvent] {
+        &self.events
+    }
+
+    /// The envelope as it stands: every field's descriptor and the stanzas
+    /// digest.
+    pub fn current_envelope(&self) -> Result<EnvelopeRecord> {
+        Ok(EnvelopeRecord {
+            fields: self.container.trailer.fields.clone(),
+            stanzas_digest: stanzas_digest(&self.container.trailer.stanzas)?,
+        })
+    }
+
+    /// The length of the file.
+    pub fn file_len(&self) -> u64 {
+        self.container.file_len
+    }
+
+    /// What a reader with no key and no trust store can see.
+    pub fn inspect(&self) -> Inspection {
+        let t = &self.container.trailer;
+        Inspection {
+            package_id: self.package_id(),
+            version: self.container.prelude.version,
+            suite: self.container.prelude.suite,
+            package_digest: self.digest,
+            signer: t.signature.signer,
+            size: self.container.file_len,
+            metadata_ciphertext_len: t.metadata_ciphertext.len() as u64,
+            stanzas: t.stanzas.len(),
+            leaves: t.leaves.total(),
+            fields: t
+                .fields
+                .iter()
+                .zip(&t.leaves.fields)
+                .map(|(d, l)| match &d.body {
+                    FieldBody::Present {
+                        ciphertext_len,
+                        segments,
+                        ..
+                    } => InspectField {
+                        index: d.index,
+                        leaves: l.leaves.len() as u64,
+                        present_segments: segments.count(),
+                        ciphertext_len: *ciphertext_len,
+                        removed: false,
+                    },
+                    FieldBody::Removed => InspectField {
+                        index: d.index,
+                        leaves: l.leaves.len() as u64,
+                        present_segments: 0,
+                        ciphertext_len: 0,
+                        removed: true,
+                    },
+                })
+                .collect(),
+            events: self
+                .events
+                .iter()
+                .map(|e| InspectEvent {
+                    sequence: e.clear.sequence,
+                    kind: e.clear.body.kind().name(),
+                    actor: e.clear.actor,
+                    time: e.clear.time,
+                })
+                .collect(),
+        }
+    }
+
+    /// Every check a verifier with only the trust store can make: the
+    /// sender's signature over the content, the tree, the layout, each
+    /// present field's ciphertext digest (also for fields nobody here can
+    /// read), the stanzas, and the custody chain against the current
+    /// envelope.
+    pub fn verify(mut self, trust: &TrustStore) -> Result<VerifiedPackage<R>> {
+        let t = &self.container.trailer;
+        let signer = t.signature.signer;
+        let entry = trust.require(&signer)?;
+        verify_signature(
+            &entry.card.body.signing_key,
+            labels::SIG_PACKAGE,
+            &[&self.digest.0],
+            &t.signature.signature,
+            "package signature",
+        )?;
+        let envelope = self.current_envelope()?;
+        let chain = verify_chain(&self.events, &self.digest, &signer, &envelope, trust)?;
+        let sender = entry.party.clone();
+        let mut fields = Vec::with_capacity(self.container.bodies.len());
+        for i in 0..self.container.bodies.len() {
+            let desc = &self.container.trailer.fields[i];
+            match desc.body.clone() {
+                FieldBody::Present {
+                    ciphertext_digest, ..
+                } => {
+                    let found = self.hash_body(i as u32)?;
+                    if found != ciphertext_digest {
+                        return Err(CoreError::tampered(
+                            Place::Field(i as u32),
+                            "ciphertext digest does not match the envelope",
+                        ));
+                    }
+                    fields.push(FieldCheck {
+                        index: i as u32,
+                        state: "present",
+                        ciphertext_digest: Some(found),
+                    });
+                }
+                FieldBody::Removed => fields.push(FieldCheck {
+                    index: i as u32,
+                    state: "removed",
+                    ciphertext_digest: None,
+                }),
+            }
+        }
+        let report = VerifyReport {
+            package_id: self.package_id(),
+            package_digest: self.digest,
+            sender,
+            sender_key_id: signer,
+            leaves: self.container.trailer.leaves.total(),
+            fields,
+            custody: chain,
+            metadata: None,
+        };
+        Ok(VerifiedPackage { pkg: self, report })
+    }
+
+    fn hash_body(&mut self, index: u32) -> Result<Digest> {
+        let (mut r, len) = self.container.body_reader(index)?;
+        let mut h = blake3::Hasher::new();
+        let mut buf = vec![0u8; 4 << 20];
+        let mut left = len;
+        while left > 0 {
+            let want = (buf.len() as u64).min(left) as usize;
+            r.read_exact(&mut buf[..want]).map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    CoreError::tampered(Place::Field(index), "ciphertext ends early")
+                }
+                _ => CoreError::io("reading package")(e),
+            })?;
+            h.update_rayon(&buf[..want]);
+            left -= want as u64;
+        }
+        Ok(Digest(*h.finalize().as_bytes()))
+    }
+}
+
+/// What `inspect` shows: the clear structure, no key needed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspection {
+    /// Package id.
+    pub package_id: PackageId,
+    /// Protocol version.
+    pub version: u16,
+    /// Cipher suite.
+    pub suite: u16,
+    /// Package digest.
+    pub package_digest: Digest,
+    /// Key id of the sender.
+    pub signer: KeyId,
+    /// File size.
+    pub size: u64,
+    /// Length of the sealed metadata.
+    pub metadata_ciphertext_len: u64,
+    /// Number of recipient stanzas.
+    pub stanzas: usize,
+    /// Number of leaves.
+    pub leaves: u64,
+    /// Per field, what is in the clear.
+    pub fields: Vec<InspectField>,
+    /// Custody events, unverified.
+    pub events: Vec<InspectEvent>,
+}
+
+/// A field as `inspect` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct InspectField {
+    /// Index.
+    pub index: u32,
+    /// Leaves.
+    pub leaves: u64,
+    /// Segments whose ciphertext is present.
+    pub present_segments: u64,
+    /// Ciphertext length.
+    pub ciphertext_len: u64,
+    /// Removed whole.
+    pub removed: bool,
+}
+
+/// A custody event as `inspect` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct InspectEvent {
+    /// Sequence.
+    pub sequence: u64,
+    /// Kind.
+    pub kind: &'static str,
+    /// Actor key id.
+    pub actor: KeyId,
+    /// Time.
+    pub time: Timestamp,
+}
+
+/// A field's state after verification.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldCheck {
+    /// Index.
+    pub index: u32,
+    /// `present` or `removed`.
+    pub state: &'static str,
+    /// The verified BLAKE3 of its ciphertext.
+    pub ciphertext_digest: Option<Digest>,
+}
+
+/// What verification established.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    /// Package id.
+    pub package_id: PackageId,
+    /// Package digest.
+    pub package_digest: Digest,
+    /// The sender, from the trust store.
+    pub sender: PartyId,
+    /// The sender's key id.
+    pub sender_key_id: KeyId,
+    /// Leaves in the tree.
+    pub leaves: u64,
+    /// Each field.
+    pub fields: Vec<FieldCheck>,
+    /// The custody chain, in order.
+    pub custody: Vec<EventSummary>,
+    /// What a recipient's key added, if one was used.
+    pub metadata: Option<MetadataReport>,
+}
+
+/// What a recipient's key lets a verifier check and read.
+#[derive(Clone, Debug, Serialize)]
+pub struct MetadataReport {
+    /// The decrypted metadata.
+    pub metadata: Metadata,
+    /// Fields this recipient holds keys for.
+    pub readable: Vec<u32>,
+}
+
+/// A package whose structure, signature, envelope and custody verified.
+#[derive(Debug)]
+pub struct VerifiedPackage<R> {
+    pkg: Package<R>,
+    report: VerifyReport,
+}
+
+impl<R: Read + Seek> VerifiedPackage<R> {
+    /// The verification report.
+    pub fn report(&self) -> &VerifyReport {
+        &self.report
+    }
+
+    /// The package.
+    pub fn package(&self) -> &Package<R> {
+        &self.pkg
+    }
+
+    /// Opens the recipient's stanza, checks and decrypts the metadata, checks
+    /// every content descriptor against the leaf table and the envelope, and
+    /// the validity window at `now`.
+    pub fn unlock(self, identity: &Identity, now: Timestamp) -> Result<UnlockedPackage<R>> {
+        let mut unlocked = self.unlock_for_verification(identity)?;
+        let m = &unlocked.metadata;
+        if now < m.not_before {
+            return Err(CoreError::NotYetValid {
+                not_before: m.not_before,
+                now,
+            });
+        }
+        if now > m.retain_until {
+            return Err(CoreError::Expired {
+                retain_until: m.retain_until,
+                now,
+            });
+        }
+        unlocked.window = Window::Checked;
+        Ok(unlocked)
+    }
+
+    /// [`Self::unlock`] without the validity window, to verify the sealed
+    /// parts of an expired or not yet valid package. Such a package releases
+    /// no field: [`UnlockedPackage::open_field`] refuses.
+    pub fn unlock_for_verification(mut self, identity: &Identity) -> Result<UnlockedPackage<R>> {
+        let pkg = &self.pkg;
+        let t = &pkg.container.trailer;
+        let id = pkg.package_id();
+        let n = t.fields.len();
+        let (stanza, bundle) = unwrap_any(&t.stanzas, identity, &id, n)?;
+        let mkeys = metadata_keys(&bundle.metadata_key, &id);
+        if !ct_eq(&mkeys.commitment, &t.metadata_commitment) {
+            return Err(CoreError::decryption("metadata"));
+        }
+        let prelude =
+            encode(&pkg.container.prelude).map_err(CoreError::malformed(Place::Prelude))?;
+        let plain = crate::crypto::aead_open_once(
+            &mkeys.aead,
+            &prelude,
+            t.metadata_ciphertext.as_slice(),
+            "metadata",
+        )?;
+        let metadata: Metadata = decode(&plain).map_err(CoreError::malformed(Place::Metadata))?;
+        check_descriptors(&metadata, t)?;
+        if metadata.sender.key_id != t.signature.signer
+            || metadata.sender.party != self.report.sender
+        {
+            return Err(CoreError::tampered(
+                Place::Metadata,
+                "the metadata names another sender than the signer",
+            ));
+        }
+        for (ev, summary) in pkg.events.iter().zip(&self.report.custody) {
+            let details = crate::custody::open_details(ev, &bundle.metadata_key, &id).map_err(
+                |e| match e {
+                    CoreError::Decryption { .. } => CoreError::Custody {
+                        sequence: ev.clear.sequence,
+                        rule: "sealed details do not decrypt under the metadata key".into(),
+                    },
+                    other => other,
+                },
+            )?;
+            if details.actor != summary.actor_party {
+                return Err(CoreError::Custody {
+                    sequence: ev.clear.sequence,
+                    rule: "the sealed details name another actor than the signer".into(),
+                });
+            }
+        }
+        let readable: Vec<u32> = bundle
+            .field_keys
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| k.is_some() && matches!(t.fields[*i].body, FieldBody::Present { .. }))
+            .map(|(i, _)| i as u32)
+            .collect();
+        self.report.metadata = Some(MetadataReport {
+            metadata: metadata.clone(),
+            readable,
+        });
+        Ok(UnlockedPackage {
+            pkg: self.pkg,
+            report: self.report,
+            bundle,
+            metadata,
+            stanza,
+            window: Window::NotChecked,
+        })
+    }
+}
+
+fn check_descriptors(m: &Metadata, t: &Trailer) -> Result<()> {
+    if m.fields.len() != t.leaves.fields.len() {
+        return Err(CoreError::tampered(
+            Place::Metadata,
+            "field count differs from the leaf table",
+        ));
+    }
+    for (d, l) in m.fields.iter().zip(&t.leaves.fields) {
+        if d.segment_count as usize != l.leaves.len() {
+            return Err(CoreError::tampered(
+                Place::Field(d.index),
+                "segment count differs from the leaf table (a leaf is missing or extra)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    Checked,
+    NotChecked,
+}
+
+/// A verified package opened with a recipient's key.
+#[derive(Debug)]
+pub struct UnlockedPackage<R> {
+    pkg: Package<R>,
+    report: VerifyReport,
+    bundle: KeyBundle,
+    metadata: Metadata,
+    stanza: usize,
+    window: Window,
+}
+
+impl<R: Read + Seek + Send> UnlockedPackage<R> {
+    /// The decrypted metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The verification report, with the metadata.
+    pub fn report(&self) -> &VerifyReport {
+        &self.report
+    }
+
+    /// The package.
+    pub fn package(&self) -> &Package<R> {
+        &self.pkg
+    }
+
+    /// The key bundle this recipient holds.
+    pub fn bundle(&self) -> &KeyBundle {
+        &self.bundle
+    }
+
+    /// Position of the recipient's stanza.
+    pub fn stanza_index(&self) -> usize {
+        self.stanza
+    }
+
+    /// Why a field cannot be opened, or `Ok` if it can.
+    pub fn can_open(&self, index: u32) -> Result<()> {
+        if self.window != Window::Checked {
+            return Err(CoreError::usage(
+                "unlocked for verification only: the validity window was not checked",
+            ));
+        }
+        let d = self
+            .metadata
+            .fields
+            .get(index as usize)
+            .ok_or_else(|| CoreError::usage(format!("no field {index}")))?;
+        if self
+            .bundle
+            .field_keys
+            .get(index as usize)
+            .and_then(Option::as_ref)
+            .is_none()
+        {
+            return Err(CoreError::NotCleared {
+                field: index,
+                name: d.name.to_string(),
+            });
+        }
+        if matches!(
+            self.pkg.container.trailer.fields[index as usize].body,
+            FieldBody::Removed
+        ) {
+            return Err(CoreError::usage(format!(
+                "field {index} ({}) was removed by a redaction",
+                d.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Decrypts one field into `out`, segment by segment. No byte of a
+    /// segment is written before the segment matches its signed leaf. (The
+    /// ciphertext digest was checked by [`Package::verify`]; the leaves guard
+    /// the plaintext against any change since.)
+    /// Returns the bytes written. On error, what was written so far must be
+    /// discarded by the caller ([`Self::open_field_to_dir`] does).
+    pub fn open_field(&mut self, index: u32, out: &mut impl Write) -> Result<u64> {
+        self.can_open(index)?;
+        let i = index as usize;
+        let id = self.pkg.package_id();
+        let (ct_len, commitment, segments) = match &self.pkg.container.trailer.fields[i].body {
+            FieldBody::Present {
+                ciphertext_len,
+                key_commitment,
+                segments,
+                ..
+            } => (*ciphertext_len, *key_commitment, segments.clone()),
+            FieldBody::Removed => return Err(CoreError::usage("removed field")),
+        };
+        let what = format!("field {index}");
+        let key = self.bundle.field_keys[i]
+            .as_ref()
+            .ok_or_else(|| CoreError::decryption(what.clone()))?;
+        let keys = field_keys(key, &id, index);
+        if !ct_eq(&keys.commitment, &commitment) {
+            return Err(CoreError::decryption(what));
+        }
+        let mut expected = segments.iter();
+        let mut dec = StreamDecryptor::new(
+            &keys.aead,
+            crate::stream::field_aad(&id, index),
+            ct_len,
+            what.clone(),
+        )?;
+        let (mut r, trailer) = self.pkg.container.body_and_trailer(index)?;
+        let leaves = &trailer.leaves.fields[i].leaves;
+        let mut parser = RecordParser::default();
+        let mut written = 0u64;
+        let mut emit = |rec: SegmentRecord<'_>| -> Result<()> {
+            let place = Place::Segment {
+                field: index,
+                segment: rec.index,
+            };
+            match expected.next() {
+                Some(want) if want == rec.index => {}
+                _ => {
+                    return Err(CoreError::tampered(
+                        place,
+                        "segment out of order or not in the envelope",
+                    ));
+                }
+            }
+            let l = leaves
+                .get(rec.index as usize)
+                .ok_or_else(|| CoreError::tampered(place.clone(), "no leaf"))?;
+            if leaf(&id, index, rec.index, &rec.salt, &blake3(rec.data)) != *l {
+                return Err(CoreError::tampered(
+                    place,
+                    "segment does not match its signed leaf",
+                ));
+            }
+            out.write_all(rec.data)
+                .map_err(CoreError::io("writing plaintext"))?;
+            written += rec.data.len() as u64;
+            Ok(())
+        };
+        // A reader thread fetches the next batch while this one is
+        // decrypted (on every core) and checked.
+        let full = (crate::stream::BATCH_CHUNKS * crate::stream::CHUNK_CT) as u64;
+        std::thread::scope(|scope| -> Result<()> {
+            use std::sync::mpsc::sync_channel;
+            let (tx, rx) = sync_channel::<Result<Vec<u8>>>(2);
+            let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
+            scope.spawn(move || {
+                let mut left = ct_len;
+                while left > 0 {
+                    let n = left.min(full) as usize;
+                    let mut buf = free_rx.try_recv().unwrap_or_default();
+                    buf.resize(n, 0);
+                    let res = r
+                        .read_exact(&mut buf)
+                        .map(|()| buf)
+                        .map_err(|e| match e.kind() {
+                            std::io::ErrorKind::UnexpectedEof => {
+                                CoreError::tampered(Place::Field(index), "ciphertext ends early")
+                            }
+                            _ => CoreError::io("reading package")(e),
+                        });
+                    let stop = res.is_err();
+                    if tx.send(res).is_err() || stop {
+                        break;
+                    }
+                    left -= n as u64;
+                }
+            });
+            while !dec.is_done() {
+                let mut buf = rx.recv().map_err(|_| {
+                    CoreError::tampered(Place::Field(index), "ciphertext ends early")
+                })??;
+                let m = dec.decrypt_batch(&mut buf)?;
+                parser.push(&buf[..m], &mut emit)?;
+                let _ = free_tx.try_send(buf);
+            }
+            Ok(())
+        })?;
+        parser.finish().map_err(|_| {
+            CoreError::tampered(Place::Field(index), "plaintext ends inside a segment")
+        })?;
+        if expected.next().is_some() {
+            return Err(CoreError::tampered(
+                Place::Field(index),
+                "segments missing from the ciphertext",
+            ));
+        }
+        let d = &self.metadata.fields[i];
+        if u64::from(d.segment_count) == segments.count() && written != d.size {
+            return Err(CoreError::tampered(
+                Place::Field(index),
+                "plaintext size differs from the content descriptor",
+            ));
+        }
+        Ok(written)
+    }
+
+    /// Decrypts one field to `dir/NAME`: written to a temporary file, which is
+    /// renamed only once the whole field verified. The name must be a safe
+    /// file name (no separators, no `..`, no leading dot, no control
+    /// characters).
+    pub fn open_field_to_dir(&mut self, index: u32, dir: &Path) -> Result<PathBuf> {
+        self.can_open(index)?;
+        let name = self.metadata.fields[index as usize].name.to_string();
+        let target = dir.join(safe_file_name(&name)?);
+        if target.symlink_metadata().is_ok() {
+            return Err(CoreError::usage(format!(
+                "{} exists: not overwritten",
+                target.display()
+            )));
+        }
+        let tmp = dir.join(format!(".{}.rogatory-partial", index));
+        let ctx = || format!("writing {}", tmp.display());
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(CoreError::io(ctx()))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let res = self.open_field(index, &mut w).and_then(|_| {
+            let f = w
+                .into_inner()
+                .map_err(|e| CoreError::io(ctx())(e.into_error()))?;
+            f.sync_all().map_err(CoreError::io(ctx()))
+        });
+        if let Err(e) = res {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        // A link fails if the target appeared meanwhile; rename never would.
+        let placed = std::fs::hard_link(&tmp, &target);
+        let _ = std::fs::remove_file(&tmp);
+        placed.map_err(CoreError::io(format!("placing {}", target.display())))?;
+        crate::fsutil::sync_dir(&target)?;
+        Ok(target)
+    }
+}
+
+impl From<RecordError> for CoreError {
+    fn from(e: RecordError) -> Self {
+        CoreError::tampered(Place::Layout, format!("segment record: {e:?}"))
+    }
+}
+
+/// Checks that a field name can be used as a file name in a directory.
+pub fn safe_file_name(name: &str) -> Result<&str> {
+    let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4);
+    let bad = name.is_empty()
+        || name.starts_with('.')
+        || name.ends_with(['.', ' '])
+        || reserved
+        || name.contains(['/', '\\', '\0', ':', '<', '>', '"', '|', '?', '*'])
+        || name.chars().any(char::is_control)
+        || name.len() > 255;
+    if bad {
+        Err(CoreError::UnsafeFieldName {
+            name: name.to_owned(),
+        })
+    } else {
+        Ok(name)
+    }
+}

@@ -1,0 +1,575 @@
+//! Sealing (spec §4–§9): a streaming builder that writes a package in one
+//! pass, in constant memory, from inputs of any size.
+//!
+//! ```text
+//! Sealer::new(out, signer, recipients, metadata, now)   writes the prelude
+//!   .add_field(spec, reader)   (repeat)                  streams each field
+//!   .seal()                                              trailer, `sealed`, footer
+//!   -> SealedPackage
+//! ```
+//!
+//! Nothing can be delivered before it is sealed: only [`Sealer::seal`]
+//! produces a package.
+
+use std::io::{Read, Write};
+
+use rand_core::CryptoRng;
+use rogatory_wire::{
+    Bytes, CategorySet, Clearances, ContentDescriptor, Digest, EnvelopeDescriptor, EnvelopeRecord,
+    EventBody, EventDetails, FieldBody, FieldKind, FieldLeaves, FieldName, LeafTable, MediaType,
+    Metadata, OnwardConsent, PackageId, PartyRef, Prelude, Priority, Provenance, PublicKey,
+    SegmentSet, SignatureBlock, Stanza, TagSet, Text, Timestamp, Trailer, TrustEntry, encode,
+    labels,
+};
+
+use crate::container::{make_footer, record_frame};
+use crate::crypto::{aead_seal_once, blake3, field_keys, metadata_keys, sha256};
+use crate::custody::sign_event;
+use crate::error::{CoreError, Place, Result};
+use crate::identity::{Signer, card_valid_at};
+use crate::merkle;
+use crate::secret::Key32;
+use crate::segment::{Segmenter, leaf, put_record_header};
+use crate::stream::encrypt_pipelined;
+use crate::wrap::{KeyBundle, is_contributory, wrap};
+
+/// The legal metadata a sender fills in.
+#[derive(Clone, Debug)]
+pub struct PackageInfo {
+    /// Case reference.
+    pub case_reference: Text,
+    /// Request reference.
+    pub request_reference: Option<Text>,
+    /// Legal basis.
+    pub legal_basis: Text,
+    /// Issuing authority.
+    pub issuing_authority: Text,
+    /// Priority.
+    pub priority: Priority,
+    /// Deadline.
+    pub deadline: Option<Timestamp>,
+    /// Purpose.
+    pub purpose: Text,
+    /// Data categories.
+    pub data_categories: CategorySet,
+    /// Not to be opened before.
+    pub not_before: Timestamp,
+    /// Retained until (inclusive).
+    pub retain_until: Timestamp,
+    /// Onward-transfer consent.
+    pub onward: OnwardConsent,
+    /// Acquisition provenance records (their `fields` name field indices).
+    pub provenance: Vec<Provenance>,
+}
+
+/// A recipient: who it is, its X25519 key, what it is cleared for.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    /// Party and key id.
+    pub party: PartyRef,
+    /// X25519 public key from its card.
+    pub agreement_key: PublicKey,
+    /// Clearances granted by the sender's trust store.
+    pub clearances: Clearances,
+}
+
+impl Recipient {
+    /// The recipient a trust-store entry describes.
+    pub fn from_trust(entry: &TrustEntry) -> Self {
+        Self {
+            party: PartyRef {
+                party: entry.party.clone(),
+                key_id: entry.key_id,
+            },
+            agreement_key: entry.card.body.agreement_key,
+            clearances: entry.clearances.clone(),
+        }
+    }
+}
+
+/// A field to seal.
+#[derive(Clone, Debug)]
+pub struct FieldSpec {
+    /// Unique name.
+    pub name: FieldName,
+    /// Media type.
+    pub media_type: MediaType,
+    /// Segmenting rule.
+    pub kind: FieldKind,
+    /// Access tags.
+    pub tags: TagSet,
+}
+
+/// What sealing a field produced.
+#[derive(Clone, Debug)]
+pub struct FieldSummary {
+    /// Field index.
+    pub index: u32,
+    /// Plaintext bytes.
+    pub size: u64,
+    /// Segments (leaves).
+    pub segments: u32,
+    /// Ciphertext bytes.
+    pub ciphertext_len: u64,
+}
+
+struct SealedField {
+    content: ContentDescriptor,
+    envelope: EnvelopeDescriptor,
+    leaves: Vec<Digest>,
+    key: Key32,
+}
+
+struct CountingWriter<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A package being sealed.
+pub struct Sealer<'s, W: Write + Send, R: CryptoRng> {
+    out: CountingWriter<W>,
+    signer: &'s dyn Signer,
+    rng: R,
+    package_id: PackageId,
+    now: Timestamp,
+    info: PackageInfo,
+    recipients: Vec<Recipient>,
+    fields: Vec<SealedField>,
+    failed: bool,
+}
+
+/// A sealed package.
+#[derive(Debug)]
+pub struct SealedPackage<W> {
+    /// The writer, after the last byte.
+    pub writer: W,
+    /// Package id.
+    pub package_id: PackageId,
+    /// Package digest (what the sender signed).
+    pub package_digest: Digest,
+    /// Bytes written.
+    pub size: u64,
+    /// Fields sealed.
+    pub fields: Vec<FieldSummary>,
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(CoreError::io("reading field input")(e)),
+        }
+    }
+    Ok(n)
+}
+
+impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
+    /// Starts a package: checks the request and writes the prelude.
+    pub fn new(
+        out: W,
+        signer: &'s dyn Signer,
+        recipients: Vec<Recipient>,
+        info: PackageInfo,
+        now: Timestamp,
+        mut rng: R,
+    ) -> Result<Self> {
+        if !card_valid_at(signer.card(), now) {
+            return Err(CoreError::CardNotValid {
+                party: signer.party().to_string(),
+                key_id: signer.key_id(),
+                detail: "the sender's card is not valid now".into(),
+            });
+        }
+        if info.not_before > info.retain_until {
+            return Err(CoreError::usage("not-before is after retain-until"));
+        }
+        if info.retain_until < now {
+            return Err(CoreError::usage("retain-until is already past"));
+        }
+        let mut recipients = recipients;
+        let me = signer.key_id();
+        if !recipients.iter().any(|r| r.party.key_id == me) {
+            recipients.push(Recipient {
+                party: PartyRef {
+                    party: signer.party().clone(),
+                    key_id: me,
+                },
+                agreement_key: signer.card().body.agreement_key,
+                clearances: Clearances::default(),
+            });
+        }
+        recipients.sort_by_key(|r| r.party.key_id);
+        recipients.dedup_by_key(|r| r.party.key_id);
+        if recipients.len() > rogatory_wire::limits::RECIPIENTS_MAX {
+            return Err(CoreError::usage("too many recipients"));
+        }
+        if let Some(r) = recipients
+            .iter()
+            .find(|r| !is_contributory(&r.agreement_key))
+        {
+            return Err(CoreError::usage(format!(
+                "the X25519 key of {} is a low-order point",
+                r.party.party
+            )));
+        }
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        let package_id = PackageId(id);
+        let mut out = CountingWriter {
+            inner: out,
+            written: 0,
+        };
+        let prelude =
+            encode(&Prelude::new(package_id)).map_err(CoreError::malformed(Place::Prelude))?;
+        out.write_all(&prelude)
+            .map_err(CoreError::io("writing package"))?;
+        Ok(Self {
+            out,
+            signer,
+            rng,
+            package_id,
+            now,
+            info,
+            recipients,
+            fields: Vec::new(),
+            failed: false,
+        })
+    }
+
+    /// The package id.
+    pub fn package_id(&self) -> PackageId {
+        self.package_id
+    }
+
+    /// Streams one field from `input` into the package. After an error the
+    /// output holds a partial field: the sealer refuses to go on.
+    pub fn add_field(&mut self, spec: FieldSpec, input: &mut impl Read) -> Result<FieldSummary> {
+        if self.failed {
+            return Err(CoreError::usage(
+                "an earlier field failed; this package cannot be sealed",
+            ));
+        }
+        let res = self.add_field_inner(spec, input);
+        if res.is_err() {
+            self.failed = true;
+        }
+        res
+    }
+
+    fn add_field_inner(&mut self, spec: FieldSpec, input: &mut impl Read) -> Result<FieldSummary> {
+        if self.fields.len() >= rogatory_wire::limits::FIELDS_MAX {
+            return Err(CoreError::usage("too many fields"));
+        }
+        if self.fields.iter().any(|f| f.content.name == spec.name) {
+            return Err(CoreError::usage(format!(
+                "two fields named {:?}",
+                spec.name.as_str()
+            )));
+        }
+        let index = self.fields.len() as u32;
+        let key = Key32::random(&mut self.rng);
+        let keys = field_keys(&key, &self.package_id, index);
+        let aad = crate::stream::field_aad(&self.package_id, index);
+        let package_id = self.package_id;
+        let total_before: usize = self.fields.iter().map(|f| f.leaves.len()).sum();
+        let rng = &mut self.rng;
+        let kind = spec.kind;
+        let ((leaves, size), ciphertext_len, ciphertext_digest) =
+            encrypt_pipelined(&keys.aead, aad, &mut self.out, |pipe| {
+                let mut leaves: Vec<Digest> = Vec::new();
+                let mut header = Vec::with_capacity(crate::segment::RECORD_HEADER);
+                let mut emit = |data: &[u8]| -> Result<()> {
+                    if total_before + leaves.len() >= rogatory_wire::limits::LEAVES_MAX {
+                        return Err(CoreError::usage("the package would exceed its leaf limit"));
+                    }
+                    let mut salt = [0u8; 32];
+                    rng.fill_bytes(&mut salt);
+                    let i = leaves.len() as u32;
+                    leaves.push(leaf(&package_id, index, i, &salt, &blake3(data)));
+                    header.clear();
+                    put_record_header(&mut header, i, &salt, data.len());
+                    pipe.write_all(&header)?;
+                    pipe.write_all(data)
+                };
+                let mut size = 0u64;
+                let mut buf = vec![0u8; rogatory_wire::limits::SEGMENT_MAX];
+                match kind {
+                    // Blocks are read straight into place: no segmenter copy.
+                    FieldKind::Binary => loop {
+                        let n = read_full(input, &mut buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        size += n as u64;
+                        emit(&buf[..n])?;
+                    },
+                    FieldKind::Text => {
+                        let mut seg = Segmenter::new(kind);
+                        loop {
+                            let n = read_full(input, &mut buf)?;
+                            if n == 0 {
+                                break;
+                            }
+                            size += n as u64;
+                            seg.push(&buf[..n], &mut emit)?;
+                        }
+                        seg.finish(&mut emit)?;
+                    }
+                }
+                Ok((leaves, size))
+            })?;
+        let segments = leaves.len() as u32;
+        self.fields.push(SealedField {
+            content: ContentDescriptor {
+                index,
+                name: spec.name,
+                media_type: spec.media_type,
+                kind: spec.kind,
+                tags: spec.tags,
+                segment_count: segments,
+                size,
+            },
+            envelope: EnvelopeDescriptor {
+                index,
+                body: FieldBody::Present {
+                    ciphertext_len,
+                    chunk_size: rogatory_wire::limits::CHUNK_SIZE,
+                    key_commitment: keys.commitment,
+                    ciphertext_digest,
+                    segments: SegmentSet::full(segments),
+                },
+            },
+            leaves,
+            key,
+        });
+        Ok(FieldSummary {
+            index,
+            size,
+            segments,
+            ciphertext_len,
+        })
+    }
+
+    /// Seals: metadata, leaf table and signature, stanzas, the `sealed`
+    /// custody event and the footer.
+    pub fn seal(mut self) -> Result<SealedPackage<W>> {
+        if self.failed {
+            return Err(CoreError::usage(
+                "an earlier field failed; this package cannot be sealed",
+            ));
+        }
+        if self.fields.is_empty() {
+            return Err(CoreError::usage("a package needs at least one field"));
+        }
+        let me = self.signer.key_id();
+        let metadata = Metadata {
+            created: self.now,
+            not_before: self.info.not_before,
+            retain_until: self.info.retain_until,
+            case_reference: self.info.case_reference.clone(),
+            request_reference: self.info.request_reference.clone(),
+            legal_basis: self.info.legal_basis.clone(),
+            issuing_authority: self.info.issuing_authority.clone(),
+            priority: self.info.priority,
+            deadline: self.info.deadline,
+            purpose: self.info.purpose.clone(),
+            data_categories: self.info.data_categories.clone(),
+            onward: self.info.onward.clone(),
+            sender: PartyRef {
+                party: self.signer.party().clone(),
+                key_id: me,
+            },
+            recipients: self.recipients.iter().map(|r| r.party.clone()).collect(),
+            provenance: self.info.provenance.clone(),
+            fields: self.fields.iter().map(|f| f.content.clone()).collect(),
+        };
+        let meta_plain =
+            encode(&metadata).map_err(|e| CoreError::usage(format!("metadata: {e}")))?;
+        let meta_key = Key32::random(&mut self.rng);
+        let mkeys = metadata_keys(&meta_key, &self.package_id);
+        let prelude =
+            encode(&Prelude::new(self.package_id)).map_err(CoreError::malformed(Place::Prelude))?;
+        let meta_ct = aead_seal_once(&mkeys.aead, &prelude, &meta_plain)?;
+
+        let leaves = LeafTable {
+            fields: self
+                .fields
+                .iter()
+                .map(|f| FieldLeaves {
+                    leaves: f.leaves.clone(),
+                })
+                .collect(),
+        };
+        let digest = package_digest(&prelude, &meta_ct, &mkeys.commitment, &leaves);
+        let signature = self.signer.sign(&crate::crypto::signed_message(
+            labels::SIG_PACKAGE,
+            &[&digest.0],
+        ))?;
+
+        let mut stanzas = Vec::with_capacity(self.recipients.len());
+        for r in &self.recipients {
+            let full = r.party.key_id == me;
+            let bundle = KeyBundle {
+                metadata_key: meta_key.duplicate(),
+                field_keys: self
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        (full || f.content.tags.is_subset(r.clearances.as_slice()))
+                            .then(|| f.key.duplicate())
+                    })
+                    .collect(),
+            };
+            stanzas.push(wrap(
+                &bundle,
+                &r.agreement_key,
+                &r.party.key_id,
+                &self.package_id,
+                &mut self.rng,
+            )?);
+        }
+        shuffle(&mut stanzas, &mut self.rng);
+
+        let envelope_fields: Vec<EnvelopeDescriptor> =
+            self.fields.iter().map(|f| f.envelope.clone()).collect();
+        let trailer = Trailer {
+            metadata_ciphertext: Bytes::new(meta_ct)
+                .map_err(|e| CoreError::usage(format!("metadata: {e}")))?,
+            metadata_commitment: mkeys.commitment,
+            leaves,
+            fields: envelope_fields.clone(),
+            stanzas,
+            signature: SignatureBlock {
+                signer: me,
+                signature,
+            },
+        };
+        let record = EnvelopeRecord {
+            fields: envelope_fields,
+            stanzas_digest: stanzas_digest(&trailer.stanzas)?,
+        };
+        let trailer_bytes =
+            encode(&trailer).map_err(|e| CoreError::usage(format!("trailer: {e}")))?;
+        let trailer_offset = self.out.written;
+        self.out
+            .write_all(&trailer_bytes)
+            .map_err(CoreError::io("writing package"))?;
+
+        let sealed = sign_event(
+            self.signer,
+            &meta_key,
+            &self.package_id,
+            digest,
+            None,
+            self.now,
+            EventBody::Sealed { envelope: record },
+            &EventDetails {
+                actor: self.signer.party().clone(),
+                counterpart: None,
+                reason: Text::new("").map_err(|e| CoreError::usage(e.to_string()))?,
+                legal_basis: self.info.legal_basis.clone(),
+                text: Text::new("").map_err(|e| CoreError::usage(e.to_string()))?,
+            },
+            &mut self.rng,
+        )?;
+        let frame = record_frame(&sealed)?;
+        self.out
+            .write_all(&frame)
+            .map_err(CoreError::io("writing package"))?;
+        let footer = make_footer(
+            trailer_offset,
+            trailer_bytes.len() as u64,
+            frame.len() as u64,
+            1,
+        )?;
+        self.out
+            .write_all(&encode(&footer).map_err(CoreError::malformed(Place::Footer))?)
+            .map_err(CoreError::io("writing package"))?;
+        self.out.flush().map_err(CoreError::io("writing package"))?;
+        let fields = self
+            .fields
+            .iter()
+            .map(|f| FieldSummary {
+                index: f.content.index,
+                size: f.content.size,
+                segments: f.content.segment_count,
+                ciphertext_len: match f.envelope.body {
+                    FieldBody::Present { ciphertext_len, .. } => ciphertext_len,
+                    FieldBody::Removed => 0,
+                },
+            })
+            .collect();
+        Ok(SealedPackage {
+            package_id: self.package_id,
+            package_digest: digest,
+            size: self.out.written,
+            writer: self.out.inner,
+            fields,
+        })
+    }
+}
+
+/// Fisher–Yates with the caller's RNG, so stanza order says nothing.
+fn shuffle<T>(v: &mut [T], rng: &mut impl CryptoRng) {
+    for i in (1..v.len()).rev() {
+        let bound = i as u64 + 1;
+        // Rejection sampling: uniform in [0, bound).
+        let zone = u64::MAX - (u64::MAX % bound);
+        let j = loop {
+            let x = rng.next_u64();
+            if x < zone {
+                break (x % bound) as usize;
+            }
+        };
+        v.swap(i, j);
+    }
+}
+
+/// The package digest (spec §8.4): `SHA-256(HASH_PACKAGE || prelude ||
+/// SHA-256(metadata ciphertext) || metadata commitment || u64le(tree size) ||
+/// Merkle root || u32le(field count) || u32le(leaves of each field)...)`.
+/// The per-field counts fix where one field's leaves end and the next one's
+/// begin.
+pub fn package_digest(
+    prelude: &[u8],
+    metadata_ciphertext: &[u8],
+    metadata_commitment: &Digest,
+    leaves: &LeafTable,
+) -> Digest {
+    let root = merkle::root(leaves.fields.iter().flat_map(|f| f.leaves.iter()));
+    let mut shape = Vec::with_capacity(4 + 4 * leaves.fields.len());
+    shape.extend_from_slice(&(leaves.fields.len() as u32).to_le_bytes());
+    for f in &leaves.fields {
+        shape.extend_from_slice(&(f.leaves.len() as u32).to_le_bytes());
+    }
+    sha256(&[
+        labels::HASH_PACKAGE,
+        prelude,
+        &sha256(&[metadata_ciphertext]).0,
+        &metadata_commitment.0,
+        &leaves.total().to_le_bytes(),
+        &root.0,
+        &shape,
+    ])
+}
+
+/// The stanzas digest (spec §8.5): `SHA-256(HASH_STANZAS || encode(stanzas))`.
+pub fn stanzas_digest(stanzas: &[Stanza]) -> Result<Digest> {
+    let bytes = encode(&stanzas.to_vec()).map_err(CoreError::malformed(Place::Stanzas))?;
+    Ok(sha256(&[labels::HASH_STANZAS, &bytes]))
+}

@@ -1,0 +1,116 @@
+//! UTC dates without a clock: conversions between [`Timestamp`] (POSIX
+//! seconds) and civil dates, for command lines, reports and certificates.
+//! The core never reads the clock itself; callers pass the time in.
+
+use rogatory_wire::Timestamp;
+
+use crate::error::{CoreError, Result};
+
+const DAY: u64 = 86_400;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day number since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses `YYYY-MM-DD` as the first second of that UTC day.
+pub fn parse_date(s: &str) -> Result<Timestamp> {
+    let bad = || CoreError::usage(format!("{s:?} is not a date YYYY-MM-DD"));
+    let mut it = s.split('-');
+    let (Some(y), Some(m), Some(d), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let y: i64 = y.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    let d: u32 = d.parse().map_err(|_| bad())?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return Err(bad());
+    }
+    let days = days_from_civil(y, m, d);
+    Ok(Timestamp(u64::try_from(days).map_err(|_| bad())? * DAY))
+}
+
+/// Parses `YYYY-MM-DD` as the last second of that UTC day (for inclusive
+/// ends such as retain-until).
+pub fn parse_date_end(s: &str) -> Result<Timestamp> {
+    Ok(Timestamp(parse_date(s)?.0 + DAY - 1))
+}
+
+/// The (year, month, day) of a timestamp.
+pub fn ymd(t: Timestamp) -> (i64, u32, u32) {
+    civil_from_days((t.0 / DAY) as i64)
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_date(t: Timestamp) -> String {
+    let (y, m, d) = ymd(t);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC).
+pub fn format_rfc3339(t: Timestamp) -> String {
+    let secs = t.0 % DAY;
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_date(t),
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(parse_date("1970-01-01").unwrap(), Timestamp(0));
+        assert_eq!(parse_date("2000-03-01").unwrap(), Timestamp(951_868_800));
+        assert_eq!(parse_date_end("1970-01-01").unwrap(), Timestamp(86_399));
+        for t in [0u64, 951_868_800, 1_798_761_599, 4_102_444_800] {
+            let s = format_date(Timestamp(t));
+            assert_eq!(parse_date(&s).unwrap().0, t - t % DAY);
+        }
+        assert_eq!(
+            format_rfc3339(Timestamp(951_868_861)),
+            "2000-03-01T00:01:01Z"
+        );
+        assert!(parse_date("2026-02-29").is_err());
+        assert!(parse_date("2028-02-29").is_ok());
+        assert!(parse_date("2026-13-01").is_err());
+        assert!(parse_date("26-01-01").is_err());
+    }
+}

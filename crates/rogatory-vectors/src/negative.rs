@@ -1,0 +1,718 @@
+//! Negative vectors, each named after the one rule it breaks. Each starts
+//! from the encoding of a valid sample and changes as little as possible,
+//! using the layout of spec §2.2 (lengths and counts `u64` LE, enum tags
+//! `u32` LE, option tags and booleans one byte).
+
+use rogatory_wire::package::stream_ciphertext_len;
+use rogatory_wire::{
+    CustodyEvent, Digest, EventDetails, Footer, Frame, LedgerAction, LedgerEntry, Metadata,
+    PartyCard, Prelude, RejectReason, ShortText, Trailer, TrustEntry, encode, limits,
+};
+
+use crate::bytes::{cat, le32, le64, lp, overwrite, replace_once, truncate};
+use crate::positive::ledger_entry;
+use crate::samples::{
+    self as s, SIZE_CHAT, SIZE_SUBSCRIBER, T_CARD_FROM, T_CARD_UNTIL, T_RETAIN, T_SEALED,
+};
+use crate::{Error, Generator};
+
+/// Offsets in the fixed-size structures (spec §4.1, §9.3, §3.1, §10.1).
+const PRELUDE_VERSION: usize = 8;
+const PRELUDE_SUITE: usize = 10;
+const FOOTER_RECORD_COUNT: usize = 24;
+const FOOTER_MAGIC: usize = 60;
+const EVENT_PREV: usize = 8;
+const EVENT_BODY_TAG: usize = 8 + 32 + 32 + 32 + 8 + 32;
+const METADATA_NOT_BEFORE: usize = 8;
+const LEDGER_PREV: usize = 8;
+
+pub(crate) fn all(g: &mut Generator) -> Result<(), Error> {
+    framing(g)?;
+    magic_version_suite(g)?;
+    scalars_and_strings(g)?;
+    canonical_sets(g)?;
+    metadata_rules(g)?;
+    trailer_rules(g)?;
+    custody_rules(g)?;
+    other_rules(g)?;
+    Ok(())
+}
+
+/// Lengths, limits, truncation, trailing bytes.
+fn framing(g: &mut Generator) -> Result<(), Error> {
+    let card = encode(&s::card("de.bka")?)?;
+    g.bad::<PartyCard>(
+        "trailing_bytes",
+        "A valid party card followed by one more byte.",
+        cat(&[&card, &[0]]),
+        "trailing_bytes",
+    )?;
+    let prelude = encode(&s::prelude())?;
+    g.bad::<Prelude>(
+        "prelude_over_length",
+        "A valid prelude followed by one more byte: the input is longer than a prelude can be, which is refused before parsing.",
+        cat(&[&prelude, &[0]]),
+        "over_limit",
+    )?;
+    let name = "length_over_limit";
+    let tags = s::sixteen_tags();
+    let mut sixteen = le64(limits::TAGS_MAX as u64);
+    for t in &tags {
+        sixteen.extend(lp(t.as_bytes()));
+    }
+    let mut seventeen = le64(limits::TAGS_MAX as u64 + 1);
+    for t in &tags {
+        seventeen.extend(lp(t.as_bytes()));
+    }
+    seventeen.extend(lp(b"t16:v"));
+    g.bad::<Metadata>(
+        name,
+        "A field with seventeen tags, one more than the limit; the tags themselves are well formed, sorted and unique.",
+        replace_once(name, &encode(&s::metadata_max_tags()?)?, &sixteen, &seventeen)?,
+        "over_limit",
+    )?;
+    let name = "u64_max_length";
+    g.bad::<PartyCard>(
+        name,
+        "A party card whose party id has the length prefix 2^64-1.",
+        overwrite(name, &card, 0, &le64(6), &le64(u64::MAX))?,
+        "over_limit",
+    )?;
+    let name = "u64_max_count";
+    let minimal = encode(&s::metadata_minimal()?)?;
+    let r0 = party_ref_bytes("de.bka");
+    g.bad::<Metadata>(
+        name,
+        "Metadata whose recipient list has the count 2^64-1.",
+        replace_once(
+            name,
+            &minimal,
+            &cat(&[&le64(1), &r0]),
+            &cat(&[&le64(u64::MAX), &r0]),
+        )?,
+        "over_limit",
+    )?;
+    g.bad::<Frame>(
+        "data_frame_over_limit",
+        "A data frame whose payload, present in full, is one byte over the 1 MiB limit.",
+        cat(&[
+            &le32(2),
+            &le64(0),
+            &le64(limits::DATA_FRAME_MAX as u64 + 1),
+            &vec![0u8; limits::DATA_FRAME_MAX + 1],
+        ]),
+        "over_limit",
+    )?;
+    let name = "footer_too_many_records";
+    g.bad::<Footer>(
+        name,
+        "A footer that counts 65537 custody records, one more than the limit.",
+        overwrite(
+            name,
+            &encode(&s::footer())?,
+            FOOTER_RECORD_COUNT,
+            &le32(2),
+            &le32(limits::EVENTS_MAX as u32 + 1),
+        )?,
+        "over_limit",
+    )?;
+    g.bad::<Prelude>(
+        "truncated_prelude",
+        "A prelude one byte short.",
+        truncate("truncated_prelude", &prelude, 27)?,
+        "truncated",
+    )?;
+    let sent = encode(&s::event_sent()?)?;
+    g.bad::<CustodyEvent>(
+        "truncated_event",
+        "The first half of a valid sent event.",
+        truncate("truncated_event", &sent, sent.len() / 2)?,
+        "truncated",
+    )?;
+    g.bad::<Prelude>(
+        "empty_input",
+        "No bytes at all, decoded as a prelude.",
+        Vec::new(),
+        "truncated",
+    )?;
+    Ok(())
+}
+
+fn magic_version_suite(g: &mut Generator) -> Result<(), Error> {
+    let prelude = encode(&s::prelude())?;
+    g.bad::<Prelude>(
+        "bad_magic",
+        "A prelude whose magic is ROGATORX.",
+        overwrite("bad_magic", &prelude, 0, b"ROGATORY", b"ROGATORX")?,
+        "bad_magic",
+    )?;
+    g.bad::<Prelude>(
+        "unknown_version",
+        "A prelude of protocol version 2.",
+        overwrite(
+            "unknown_version",
+            &prelude,
+            PRELUDE_VERSION,
+            &1u16.to_le_bytes(),
+            &2u16.to_le_bytes(),
+        )?,
+        "unknown_version",
+    )?;
+    g.bad::<Prelude>(
+        "unknown_suite",
+        "A prelude of cipher suite 2.",
+        overwrite(
+            "unknown_suite",
+            &prelude,
+            PRELUDE_SUITE,
+            &1u16.to_le_bytes(),
+            &2u16.to_le_bytes(),
+        )?,
+        "unknown_suite",
+    )?;
+    g.bad::<Footer>(
+        "footer_bad_magic",
+        "A footer that ends with the prelude's magic ROGATORY instead of RGTRYEND.",
+        overwrite(
+            "footer_bad_magic",
+            &encode(&s::footer())?,
+            FOOTER_MAGIC,
+            b"RGTRYEND",
+            b"ROGATORY",
+        )?,
+        "bad_magic",
+    )?;
+    Ok(())
+}
+
+/// Booleans, option tags, enum tags and string rules.
+fn scalars_and_strings(g: &mut Generator) -> Result<(), Error> {
+    let entry = encode(&s::trust_entry(
+        "fr.pnat",
+        &["sensitivity:restricted"],
+        false,
+    )?)?;
+    let last = entry.len().saturating_sub(1);
+    g.bad::<TrustEntry>(
+        "invalid_bool",
+        "A trust entry whose retired flag is the byte 2.",
+        overwrite("invalid_bool", &entry, last, &[0], &[2])?,
+        "invalid_bool",
+    )?;
+    let details = encode(&s::details_forward()?)?;
+    let after_actor = lp(b"fr.pnat").len();
+    g.bad::<EventDetails>(
+        "invalid_option_tag",
+        "Event details whose counterpart option tag is the byte 2.",
+        overwrite("invalid_option_tag", &details, after_actor, &[1], &[2])?,
+        "invalid_bool",
+    )?;
+    let name = "non_utf8_string";
+    g.bad::<EventDetails>(
+        name,
+        "Event details whose free text holds the byte 0xff, which is not UTF-8.",
+        replace_once(
+            name,
+            &encode(&s::details_note()?)?,
+            &lp(b"note"),
+            &lp(b"not\xff"),
+        )?,
+        "non_utf8",
+    )?;
+    let name = "invalid_string_uppercase_tag";
+    g.bad::<Metadata>(
+        name,
+        "A field tag with an uppercase letter (Sensitivity:restricted); tags are lowercase.",
+        replace_once(
+            name,
+            &encode(&s::metadata_minimal()?)?,
+            &lp(b"sensitivity:restricted"),
+            &lp(b"Sensitivity:restricted"),
+        )?,
+        "invalid_string",
+    )?;
+    let name = "invalid_party_id";
+    g.bad::<PartyCard>(
+        name,
+        "A party card whose party id is de/bka; a slash is not allowed in a party id.",
+        replace_once(
+            name,
+            &encode(&s::card("de.bka")?)?,
+            &lp(b"de.bka"),
+            &lp(b"de/bka"),
+        )?,
+        "invalid_string",
+    )?;
+    let full = encode(&s::metadata_full()?)?;
+    let name = "invalid_field_name_control_character";
+    g.bad::<Metadata>(
+        name,
+        "A field name that contains a line feed; field names hold no control characters.",
+        replace_once(name, &full, &lp(b"subscriber.csv"), &lp(b"subscriber\ncsv"))?,
+        "invalid_string",
+    )?;
+    let name = "invalid_media_type_uppercase";
+    g.bad::<Metadata>(
+        name,
+        "A media type with uppercase letters (text/CSV); media types are lowercase.",
+        replace_once(name, &full, &lp(b"text/csv"), &lp(b"text/CSV"))?,
+        "invalid_string",
+    )?;
+    let name = "unknown_enum_tag";
+    g.bad::<Frame>(
+        name,
+        "A frame with the tag 6; frames have the tags 0 to 5.",
+        overwrite(
+            name,
+            &encode(&Frame::Accept { offset: 1 << 20 })?,
+            0,
+            &le32(1),
+            &le32(6),
+        )?,
+        "unknown_variant",
+    )?;
+    let name = "unknown_event_kind";
+    g.bad::<CustodyEvent>(
+        name,
+        "A custody event whose body has the tag 6; event kinds have the tags 0 to 5.",
+        overwrite(
+            name,
+            &encode(&s::event_sent()?)?,
+            EVENT_BODY_TAG,
+            &le32(1),
+            &le32(6),
+        )?,
+        "unknown_variant",
+    )?;
+    let name = "unknown_reject_reason";
+    g.bad::<Frame>(
+        name,
+        "A reject frame with the reason code 10; reasons have the codes 0 to 9.",
+        overwrite(
+            name,
+            &encode(&Frame::Reject {
+                reason: RejectReason::Malformed,
+                detail: ShortText::new("frame 3 did not decode")?,
+            })?,
+            4,
+            &le32(0),
+            &le32(10),
+        )?,
+        "unknown_variant",
+    )?;
+    Ok(())
+}
+
+fn party_ref_bytes(party: &str) -> Vec<u8> {
+    cat(&[&lp(party.as_bytes()), s::key_id(party).as_bytes()])
+}
+
+/// Sets and segment sets out of their one canonical form.
+fn canonical_sets(g: &mut Generator) -> Result<(), Error> {
+    let full = encode(&s::metadata_full()?)?;
+    let a = lp(b"category:subscriber");
+    let b = lp(b"sensitivity:restricted");
+    let name = "non_canonical_unsorted_tags";
+    g.bad::<Metadata>(
+        name,
+        "A field whose two tags are in descending order.",
+        replace_once(name, &full, &cat(&[&a, &b]), &cat(&[&b, &a]))?,
+        "non_canonical",
+    )?;
+    let name = "non_canonical_duplicate_tags";
+    g.bad::<Metadata>(
+        name,
+        "A field whose two tags are the same tag.",
+        replace_once(name, &full, &cat(&[&a, &b]), &cat(&[&a, &a]))?,
+        "non_canonical",
+    )?;
+    let name = "non_canonical_unsorted_onward_parties";
+    let p1 = lp(b"eu.eurojust");
+    let p2 = lp(b"nl.om");
+    g.bad::<Metadata>(
+        name,
+        "An onward consent naming two parties in descending order.",
+        replace_once(name, &full, &cat(&[&p1, &p2]), &cat(&[&p2, &p1]))?,
+        "non_canonical",
+    )?;
+    let name = "non_canonical_unsorted_recipients";
+    let m = s::metadata_full()?;
+    let (r0, r1) = match m.recipients.as_slice() {
+        [r0, r1] => (
+            party_ref_bytes(r0.party.as_str()),
+            party_ref_bytes(r1.party.as_str()),
+        ),
+        _ => {
+            return Err(Error::Patch {
+                vector: name.to_owned(),
+                detail: "the sample needs two recipients".to_owned(),
+            });
+        }
+    };
+    g.bad::<Metadata>(
+        name,
+        "Metadata whose two recipients are not sorted by key id.",
+        replace_once(name, &full, &cat(&[&r0, &r1]), &cat(&[&r1, &r0]))?,
+        "non_canonical",
+    )?;
+    let name = "non_canonical_unsorted_clearances";
+    let entry = encode(&s::trust_entry(
+        "fr.pnat",
+        &["category:content", "sensitivity:restricted"],
+        false,
+    )?)?;
+    let c1 = lp(b"category:content");
+    let c2 = lp(b"sensitivity:restricted");
+    g.bad::<TrustEntry>(
+        name,
+        "A trust entry whose two clearances are in descending order.",
+        replace_once(name, &entry, &cat(&[&c1, &c2]), &cat(&[&c2, &c1]))?,
+        "non_canonical",
+    )?;
+    let trailer = encode(&s::trailer()?)?;
+    // Field 1 keeps segments {0, 2}: the ranges [0,1) and [2,3).
+    let partial = cat(&[&le64(2), &le32(0), &le32(1), &le32(2), &le32(3)]);
+    let name = "non_canonical_segment_ranges_adjacent";
+    g.bad::<Trailer>(
+        name,
+        "A segment set of the ranges [0,2) and [2,3), which touch: the canonical form is [0,3).",
+        replace_once(
+            name,
+            &trailer,
+            &partial,
+            &cat(&[&le64(2), &le32(0), &le32(2), &le32(2), &le32(3)]),
+        )?,
+        "non_canonical",
+    )?;
+    let name = "non_canonical_segment_ranges_unsorted";
+    g.bad::<Trailer>(
+        name,
+        "A segment set of the ranges [2,3) and [0,1), in descending order.",
+        replace_once(
+            name,
+            &trailer,
+            &partial,
+            &cat(&[&le64(2), &le32(2), &le32(3), &le32(0), &le32(1)]),
+        )?,
+        "non_canonical",
+    )?;
+    // Field 0 is whole: the one range [0,3).
+    let whole = cat(&[&le64(1), &le32(0), &le32(3)]);
+    let name = "non_canonical_segment_range_empty";
+    g.bad::<Trailer>(
+        name,
+        "A segment set holding the empty range [3,3).",
+        replace_once(
+            name,
+            &trailer,
+            &whole,
+            &cat(&[&le64(1), &le32(3), &le32(3)]),
+        )?,
+        "non_canonical",
+    )?;
+    let name = "trailer_segment_past_leaves";
+    g.bad::<Trailer>(
+        name,
+        "A field whose segment set [0,4) reaches past its three leaves.",
+        replace_once(
+            name,
+            &trailer,
+            &whole,
+            &cat(&[&le64(1), &le32(0), &le32(4)]),
+        )?,
+        "invalid",
+    )?;
+    Ok(())
+}
+
+fn metadata_rules(g: &mut Generator) -> Result<(), Error> {
+    let full = encode(&s::metadata_full()?)?;
+    let name = "metadata_duplicate_field_names";
+    g.bad::<Metadata>(
+        name,
+        "Metadata in which two fields have the name subscriber.csv.",
+        replace_once(
+            name,
+            &full,
+            &lp(b"chat-export.json"),
+            &lp(b"subscriber.csv"),
+        )?,
+        "invalid",
+    )?;
+    let name = "metadata_not_before_after_retain_until";
+    g.bad::<Metadata>(
+        name,
+        "Metadata whose not-before is one second after its retain-until.",
+        overwrite(
+            name,
+            &full,
+            METADATA_NOT_BEFORE,
+            &le64(T_SEALED),
+            &le64(T_RETAIN + 1),
+        )?,
+        "invalid",
+    )?;
+    let name = "metadata_no_recipients";
+    g.bad::<Metadata>(
+        name,
+        "Metadata with an empty recipient list.",
+        replace_once(
+            name,
+            &encode(&s::metadata_minimal()?)?,
+            &cat(&[&le64(1), &party_ref_bytes("de.bka")]),
+            &le64(0),
+        )?,
+        "invalid",
+    )?;
+    let name = "metadata_field_index_mismatch";
+    g.bad::<Metadata>(
+        name,
+        "Metadata whose second content descriptor says it is field 2.",
+        replace_once(
+            name,
+            &full,
+            &cat(&[&le32(1), &lp(b"chat-export.json")]),
+            &cat(&[&le32(2), &lp(b"chat-export.json")]),
+        )?,
+        "invalid",
+    )?;
+    Ok(())
+}
+
+fn trailer_rules(g: &mut Generator) -> Result<(), Error> {
+    let t = s::trailer()?;
+    let trailer = encode(&t)?;
+    let stanzas: Vec<Vec<u8>> = t
+        .stanzas
+        .iter()
+        .map(|st| cat(&[st.enc.as_bytes(), &lp(st.ciphertext.as_slice())]))
+        .collect();
+    let name = "stanza_lengths_differ";
+    let (first, second) = match stanzas.as_slice() {
+        [a, b] => (a.clone(), b.clone()),
+        _ => {
+            return Err(Error::Patch {
+                vector: name.to_owned(),
+                detail: "the sample needs two stanzas".to_owned(),
+            });
+        }
+    };
+    let longer = t
+        .stanzas
+        .get(1)
+        .map(|st| {
+            let mut ct = st.ciphertext.as_slice().to_vec();
+            ct.push(0xaa);
+            cat(&[st.enc.as_bytes(), &lp(&ct)])
+        })
+        .unwrap_or_default();
+    g.bad::<Trailer>(
+        name,
+        "A trailer whose second stanza ciphertext is one byte longer than the first.",
+        replace_once(name, &trailer, &second, &longer)?,
+        "invalid",
+    )?;
+    let name = "trailer_no_stanza";
+    g.bad::<Trailer>(
+        name,
+        "A trailer without any recipient stanza.",
+        replace_once(name, &trailer, &cat(&[&le64(2), &first, &second]), &le64(0))?,
+        "invalid",
+    )?;
+    let name = "trailer_descriptor_count_mismatch";
+    let mut leaves = le64(t.leaves.fields.len() as u64);
+    for f in &t.leaves.fields {
+        leaves.extend(le64(f.leaves.len() as u64));
+        for l in &f.leaves {
+            leaves.extend_from_slice(l.as_bytes());
+        }
+    }
+    let mut four = le64(t.leaves.fields.len() as u64 + 1);
+    four.extend_from_slice(leaves.get(8..).unwrap_or_default());
+    four.extend(le64(0));
+    g.bad::<Trailer>(
+        name,
+        "A trailer whose leaf table has four fields (the last without leaves) but whose envelope has three descriptors.",
+        replace_once(name, &trailer, &leaves, &four)?,
+        "invalid",
+    )?;
+    let ct0 = stream_ciphertext_len(SIZE_SUBSCRIBER, limits::CHUNK_SIZE);
+    let geometry = cat(&[&le64(ct0), &le32(limits::CHUNK_SIZE)]);
+    let name = "bad_chunk_size";
+    g.bad::<Trailer>(
+        name,
+        "An envelope descriptor with the chunk size 4096; suite 1 has only 65536.",
+        replace_once(name, &trailer, &geometry, &cat(&[&le64(ct0), &le32(4096)]))?,
+        "invalid",
+    )?;
+    let name = "bad_stream_length";
+    let bad_len = u64::from(limits::CHUNK_SIZE) + 16 + 16;
+    g.bad::<Trailer>(
+        name,
+        "An envelope descriptor whose ciphertext length (one full chunk and an empty final chunk) no plaintext gives.",
+        replace_once(
+            name,
+            &trailer,
+            &geometry,
+            &cat(&[&le64(bad_len), &le32(limits::CHUNK_SIZE)]),
+        )?,
+        "invalid",
+    )?;
+    let name = "bad_stream_length_short";
+    g.bad::<Trailer>(
+        name,
+        "An envelope descriptor whose ciphertext length of 15 bytes is shorter than one AEAD tag.",
+        replace_once(
+            name,
+            &trailer,
+            &geometry,
+            &cat(&[&le64(15), &le32(limits::CHUNK_SIZE)]),
+        )?,
+        "invalid",
+    )?;
+    Ok(())
+}
+
+fn removal_bytes(field: u32, ranges: &[(u32, u32)]) -> Vec<u8> {
+    let mut out = cat(&[&le32(field), &le64(ranges.len() as u64)]);
+    for (a, b) in ranges {
+        out.extend(le32(*a));
+        out.extend(le32(*b));
+    }
+    out
+}
+
+fn custody_rules(g: &mut Generator) -> Result<(), Error> {
+    let sealed = encode(&s::event_sealed()?)?;
+    let sent = encode(&s::event_sent()?)?;
+    let zero = Digest::ZERO;
+    let some_hash = s::digest("event hash 0");
+    let name = "sealed_event_nonzero_sequence";
+    g.bad::<CustodyEvent>(
+        name,
+        "A sealed event with the sequence number 1; sealed is always 0.",
+        overwrite(name, &sealed, 0, &le64(0), &le64(1))?,
+        "invalid",
+    )?;
+    let name = "sealed_event_nonzero_prev";
+    g.bad::<CustodyEvent>(
+        name,
+        "A sealed event whose prev is not zero.",
+        overwrite(
+            name,
+            &sealed,
+            EVENT_PREV,
+            zero.as_bytes(),
+            some_hash.as_bytes(),
+        )?,
+        "invalid",
+    )?;
+    let name = "event_sequence_zero_not_sealed";
+    g.bad::<CustodyEvent>(
+        name,
+        "A sent event with the sequence number 0, which only sealed may have.",
+        overwrite(name, &sent, 0, &le64(1), &le64(0))?,
+        "invalid",
+    )?;
+    let name = "envelope_descriptor_index_mismatch";
+    let ct1 = stream_ciphertext_len(SIZE_CHAT, limits::CHUNK_SIZE);
+    g.bad::<CustodyEvent>(
+        name,
+        "A sealed event whose second envelope descriptor says it is field 2.",
+        replace_once(
+            name,
+            &sealed,
+            &cat(&[&le32(1), &le32(0), &le64(ct1)]),
+            &cat(&[&le32(2), &le32(0), &le64(ct1)]),
+        )?,
+        "invalid",
+    )?;
+    let redacted = encode(&s::event_redacted()?)?;
+    let rem1 = removal_bytes(1, &[(1, 2)]);
+    let rem2 = removal_bytes(2, &[(0, 3)]);
+    let removed = cat(&[&le64(2), &rem1, &rem2]);
+    let name = "redacted_event_removes_nothing";
+    g.bad::<CustodyEvent>(
+        name,
+        "A redacted event with an empty list of removals.",
+        replace_once(name, &redacted, &removed, &le64(0))?,
+        "invalid",
+    )?;
+    let name = "redacted_removal_empty";
+    g.bad::<CustodyEvent>(
+        name,
+        "A redacted event one of whose removals has no segments.",
+        replace_once(
+            name,
+            &redacted,
+            &removed,
+            &cat(&[&le64(2), &removal_bytes(1, &[]), &rem2]),
+        )?,
+        "invalid",
+    )?;
+    let name = "non_canonical_unsorted_removals";
+    g.bad::<CustodyEvent>(
+        name,
+        "A redacted event whose removals are not sorted by field.",
+        replace_once(name, &redacted, &removed, &cat(&[&le64(2), &rem2, &rem1]))?,
+        "non_canonical",
+    )?;
+    g.bad::<Frame>(
+        "receipt_frame_not_received",
+        "A receipt frame that carries a sent event instead of a received event.",
+        cat(&[&le32(5), &sent]),
+        "invalid",
+    )?;
+    g.bad::<Frame>(
+        "already_have_frame_not_received",
+        "An already-have frame that carries a sealed event instead of a received event.",
+        cat(&[&le32(3), &sealed]),
+        "invalid",
+    )?;
+    Ok(())
+}
+
+fn other_rules(g: &mut Generator) -> Result<(), Error> {
+    let card = encode(&s::card("de.bka")?)?;
+    let name = "party_card_not_before_after_not_after";
+    let not_before = lp(b"de.bka").len() + 3 * 32;
+    g.bad::<PartyCard>(
+        name,
+        "A party card whose not-before is one second after its not-after.",
+        overwrite(
+            name,
+            &card,
+            not_before,
+            &le64(T_CARD_FROM),
+            &le64(T_CARD_UNTIL + 1),
+        )?,
+        "invalid",
+    )?;
+    let name = "trust_entry_party_mismatch";
+    g.bad::<TrustEntry>(
+        name,
+        "A trust entry for fr.dgsi holding the card of fr.pnat.",
+        overwrite(
+            name,
+            &encode(&s::trust_entry("fr.pnat", &[], false)?)?,
+            0,
+            &lp(b"fr.pnat"),
+            &lp(b"fr.dgsi"),
+        )?,
+        "invalid",
+    )?;
+    let name = "ledger_first_line_nonzero_prev";
+    g.bad::<LedgerEntry>(
+        name,
+        "The first ledger line (sequence 0) with a prev that is not zero.",
+        overwrite(
+            name,
+            &encode(&ledger_entry(LedgerAction::Sealed, 0)?)?,
+            LEDGER_PREV,
+            Digest::ZERO.as_bytes(),
+            s::digest("ledger line hash").as_bytes(),
+        )?,
+        "invalid",
+    )?;
+    Ok(())
+}
