@@ -214,6 +214,10 @@ pub fn verify_chain(
     let mut last_receiver: Option<KeyId> = None;
     let mut salts: Vec<[u8; 32]> = Vec::with_capacity(events.len());
     let mut latest = Timestamp(0);
+    // Events since the last receipt: their actors' cards must still be valid
+    // at the next receipt's countersigned time (a signer picks its own
+    // timestamps; a receiver's is independent of it).
+    let mut since_receipt: Vec<(u64, KeyId)> = Vec::new();
     for (i, ev) in events.iter().enumerate() {
         let c = &ev.clear;
         let seq = i as u64;
@@ -285,11 +289,28 @@ pub fn verify_chain(
                     ));
                 }
                 last_receiver = None;
+                for (s, actor) in since_receipt.drain(..) {
+                    if actor == c.actor {
+                        continue;
+                    }
+                    let card = &trust.require(&actor)?.card;
+                    if card.body.not_after.0.saturating_add(CLOCK_SKEW) < c.time.0 {
+                        return Err(rule(
+                            s,
+                            format!(
+                                "the actor's card expired before the receipt countersigned at event {seq}"
+                            ),
+                        ));
+                    }
+                }
             }
             EventBody::Sent { receiver } | EventBody::Forwarded { receiver, .. } => {
                 last_receiver = Some(*receiver);
             }
             _ => {}
+        }
+        if c.body.kind() != EventKind::Received {
+            since_receipt.push((seq, c.actor));
         }
         if let Some(env) = c.body.envelope() {
             if let Some(before) = last_envelope {

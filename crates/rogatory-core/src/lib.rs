@@ -20,12 +20,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod actions;
 pub mod container;
 pub mod crypto;
 pub mod custody;
 pub mod error;
 pub mod fsutil;
 pub mod identity;
+pub mod ledger;
 pub mod merkle;
 pub mod package;
 pub mod seal;

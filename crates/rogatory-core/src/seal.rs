@@ -481,9 +481,9 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
             &EventDetails {
                 actor: self.signer.party().clone(),
                 counterpart: None,
-                reason: Text::new("").map_err(|e| CoreError::usage(e.to_string()))?,
+                reason: Text::empty(),
                 legal_basis: self.info.legal_basis.clone(),
-                text: Text::new("").map_err(|e| CoreError::usage(e.to_string()))?,
+                text: Text::empty(),
             },
             &mut self.rng,
         )?;

@@ -552,6 +552,13 @@ string_kind!(
     Text, TextRule, 4096, |s| no_controls(s, true)
 );
 
+impl Text {
+    /// The empty text.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+}
+
 string_kind!(
     /// A short free text (a rejection detail): UTF-8, at most 256 bytes, no
     /// control characters.

@@ -1,0 +1,312 @@
+//! A party's local custody ledger (spec §11).
+//!
+//! ```text
+//! DIR/ledger.log   one line per action: hex(encode(LedgerEntry)) + "\n"
+//! DIR/head         the signed head after the last append (hex, one line)
+//! DIR/owner.card   the owner's party card (canonical bytes)
+//! ```
+//!
+//! Each line names the hash of the line before it (`prev`), and carries the
+//! owner's Ed25519 signature over its own hash: every append signs the new
+//! head. An edited, dropped or reordered line breaks the chain or a
+//! signature; a cut tail disagrees with `head`; a re-chained ledger cannot be
+//! signed without the owner's key. Lines hold the cleartext facts the
+//! transparency report counts, never case references or content: the ledger
+//! is sensitive local data all the same.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use rogatory_wire::{
+    CategorySet, Digest, LedgerAction, LedgerEntry, LedgerLine, PackageId, PartyCard, PartyId,
+    Priority, Text, Timestamp, decode, encode, labels,
+};
+
+use crate::crypto::{sha256, signed_message, verify_signature};
+use crate::error::{CoreError, Place, Result};
+use crate::identity::{Signer, verify_card};
+
+/// What one ledger line records; the ledger adds sequence, prev and actor.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// When.
+    pub time: Timestamp,
+    /// What.
+    pub action: LedgerAction,
+    /// Which package.
+    pub package_id: PackageId,
+    /// Its digest.
+    pub package_digest: Digest,
+    /// The custody event recorded, if any.
+    pub event: Option<Digest>,
+    /// The partner jurisdiction.
+    pub partner: Option<PartyId>,
+    /// The legal basis.
+    pub legal_basis: Option<Text>,
+    /// The package's data categories.
+    pub categories: CategorySet,
+    /// The package's priority.
+    pub priority: Option<Priority>,
+    /// The package's retain-until.
+    pub retain_until: Option<Timestamp>,
+    /// How many fields the action concerned (opened, removed).
+    pub fields: u32,
+    /// Reason (redactions).
+    pub reason: Option<Text>,
+}
+
+impl Record {
+    /// A record with only the package named; fill in the rest.
+    pub fn new(
+        time: Timestamp,
+        action: LedgerAction,
+        package_id: PackageId,
+        package_digest: Digest,
+    ) -> Self {
+        Self {
+            time,
+            action,
+            package_id,
+            package_digest,
+            event: None,
+            partner: None,
+            legal_basis: None,
+            categories: CategorySet::default(),
+            priority: None,
+            retain_until: None,
+            fields: 0,
+            reason: None,
+        }
+    }
+}
+
+/// The hash of a ledger line: `SHA-256(HASH_LEDGER || encode(line))`.
+pub fn line_hash(line: &LedgerLine) -> Result<Digest> {
+    let b = encode(line).map_err(CoreError::malformed(Place::Layout))?;
+    Ok(sha256(&[labels::HASH_LEDGER, &b]))
+}
+
+fn bad(detail: impl Into<String>) -> CoreError {
+    CoreError::BadFile {
+        what: "ledger",
+        detail: detail.into(),
+    }
+}
+
+/// An open ledger, ready to append.
+#[derive(Debug)]
+pub struct Ledger {
+    dir: PathBuf,
+    next: u64,
+    head: Digest,
+}
+
+/// The paths of a ledger directory.
+fn paths(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    (
+        dir.join("ledger.log"),
+        dir.join("head"),
+        dir.join("owner.card"),
+    )
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger of `owner` in `dir`. Refuses a ledger
+    /// kept by another key.
+    pub fn open(dir: &Path, owner: &dyn Signer) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(CoreError::io(format!("creating {}", dir.display())))?;
+        let (log, _, card_path) = paths(dir);
+        let card = encode(owner.card()).map_err(CoreError::malformed(Place::Layout))?;
+        match std::fs::read(&card_path) {
+            Ok(existing) if existing == card => {}
+            Ok(_) => return Err(bad("this ledger belongs to another key")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                crate::fsutil::write_atomic(&card_path, &card, false)?;
+            }
+            Err(e) => return Err(CoreError::io(format!("reading {}", card_path.display()))(e)),
+        }
+        let (next, head) = match last_entry(&log)? {
+            Some(e) => (e.line.sequence + 1, line_hash(&e.line)?),
+            None => (0, Digest::ZERO),
+        };
+        Ok(Self {
+            dir: dir.to_owned(),
+            next,
+            head,
+        })
+    }
+
+    /// The hash of the last line (zero for an empty ledger).
+    pub fn head(&self) -> Digest {
+        self.head
+    }
+
+    /// The number of lines.
+    pub fn len(&self) -> u64 {
+        self.next
+    }
+
+    /// Whether the ledger has no line yet.
+    pub fn is_empty(&self) -> bool {
+        self.next == 0
+    }
+
+    /// Appends one signed line (fsynced) and the new signed head; returns
+    /// the new head.
+    pub fn append(&mut self, owner: &dyn Signer, r: Record) -> Result<Digest> {
+        let line = LedgerLine {
+            sequence: self.next,
+            prev: self.head,
+            time: r.time,
+            actor: owner.key_id(),
+            action: r.action,
+            package_id: r.package_id,
+            package_digest: r.package_digest,
+            event: r.event,
+            partner: r.partner,
+            legal_basis: r.legal_basis,
+            categories: r.categories,
+            priority: r.priority,
+            retain_until: r.retain_until,
+            fields: r.fields,
+            reason: r.reason,
+        };
+        let hash = line_hash(&line)?;
+        let signature = owner.sign(&signed_message(labels::SIG_LEDGER, &[&hash.0]))?;
+        let entry = LedgerEntry { line, signature };
+        let bytes = encode(&entry).map_err(CoreError::malformed(Place::Layout))?;
+        let (log, head_path, _) = paths(&self.dir);
+        let ctx = || format!("appending to {}", log.display());
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(CoreError::io(ctx()))?;
+        let mut text = hex::encode(&bytes);
+        text.push('\n');
+        f.write_all(text.as_bytes()).map_err(CoreError::io(ctx()))?;
+        f.sync_all().map_err(CoreError::io(ctx()))?;
+        crate::fsutil::sync_dir(&log)?;
+        let mut head_line = hex::encode(&bytes);
+        head_line.push('\n');
+        crate::fsutil::write_atomic(&head_path, head_line.as_bytes(), false)?;
+        self.next += 1;
+        self.head = hash;
+        Ok(hash)
+    }
+}
+
+fn parse_line(n: u64, text: &str) -> Result<LedgerEntry> {
+    let bytes = hex::decode(text.trim_end()).map_err(|_| bad(format!("line {n}: not hex")))?;
+    decode(&bytes).map_err(|e| bad(format!("line {n}: {e}")))
+}
+
+fn last_entry(log: &Path) -> Result<Option<LedgerEntry>> {
+    let f = match File::open(log) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CoreError::io(format!("reading {}", log.display()))(e)),
+    };
+    let mut last = None;
+    for (n, line) in BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(CoreError::io("reading the ledger"))?;
+        last = Some(parse_line(n as u64, &line)?);
+    }
+    Ok(last)
+}
+
+/// Reads every entry of a ledger (without verifying).
+pub fn entries(dir: &Path) -> Result<Vec<LedgerEntry>> {
+    let (log, _, _) = paths(dir);
+    let f = match File::open(&log) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(CoreError::io(format!("reading {}", log.display()))(e)),
+    };
+    BufReader::new(f)
+        .lines()
+        .enumerate()
+        .map(|(n, l)| parse_line(n as u64, &l.map_err(CoreError::io("reading the ledger"))?))
+        .collect()
+}
+
+/// What a verified ledger holds.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LedgerReport {
+    /// The owner.
+    pub owner: PartyId,
+    /// Number of lines.
+    pub lines: u64,
+    /// The head (hash of the last line).
+    pub head: Digest,
+}
+
+/// Verifies a whole ledger: the owner's card, every line's sequence, link
+/// and signature, and that the signed head names the last line. Names the
+/// first line that breaks a rule.
+pub fn verify(dir: &Path) -> Result<LedgerReport> {
+    let (_, head_path, card_path) = paths(dir);
+    let card_bytes = std::fs::read(&card_path)
+        .map_err(CoreError::io(format!("reading {}", card_path.display())))?;
+    let card: PartyCard = decode(&card_bytes).map_err(|e| bad(format!("owner card: {e}")))?;
+    let owner = verify_card(&card)?;
+    let all = entries(dir)?;
+    let mut prev = Digest::ZERO;
+    for (i, e) in all.iter().enumerate() {
+        let n = i as u64;
+        if e.line.sequence != n {
+            return Err(bad(format!(
+                "line {n}: sequence {} (a line was dropped or moved)",
+                e.line.sequence
+            )));
+        }
+        if e.line.prev != prev {
+            return Err(bad(format!(
+                "line {n}: does not link to the line before it"
+            )));
+        }
+        if e.line.actor != owner {
+            return Err(bad(format!("line {n}: signed by another key")));
+        }
+        let h = line_hash(&e.line)?;
+        verify_signature(
+            &card.body.signing_key,
+            labels::SIG_LEDGER,
+            &[&h.0],
+            &e.signature,
+            &format!("ledger line {n}"),
+        )
+        .map_err(|_| {
+            bad(format!(
+                "line {n}: signature does not verify (edited or re-chained)"
+            ))
+        })?;
+        prev = h;
+    }
+    let head_text = match std::fs::read_to_string(&head_path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(CoreError::io(format!("reading {}", head_path.display()))(e)),
+    };
+    match (head_text, all.last()) {
+        (None, None) => {}
+        (Some(t), Some(last)) => {
+            let head = parse_line(u64::MAX, &t)?;
+            if &head != last {
+                return Err(bad(format!(
+                    "the signed head is line {}, the log ends at line {} (cut or rolled back)",
+                    head.line.sequence, last.line.sequence
+                )));
+            }
+        }
+        (Some(_), None) => return Err(bad("the log is empty but a signed head exists (cut)")),
+        (None, Some(_)) => return Err(bad("no signed head")),
+    }
+    Ok(LedgerReport {
+        owner: card.body.party,
+        lines: all.len() as u64,
+        head: prev,
+    })
+}
