@@ -8,11 +8,13 @@ use std::path::Path;
 
 use rand_core::CryptoRng;
 use rogatory_wire::{
-    CustodyEvent, Digest, EventBody, EventDetails, EventKind, KeyId, PartyId, Text, Timestamp,
+    CustodyEvent, Digest, EventBody, EventDetails, KeyId, PartyId, Text, Timestamp,
 };
 
 use crate::container::append_record;
-use crate::custody::{CLOCK_SKEW, ChainHead, event_hash, sign_event, verify_event_signature};
+use crate::custody::{
+    CLOCK_SKEW, ChainHead, event_hash, sign_event, verify_chain, verify_event_signature,
+};
 use crate::error::{CoreError, Result};
 use crate::identity::{Identity, Signer, card_valid_at};
 use crate::package::Package;
@@ -73,12 +75,14 @@ pub fn append_event(
     details: Details,
     rng: &mut impl CryptoRng,
 ) -> Result<CustodyEvent> {
-    if matches!(body.kind(), EventKind::Sealed) {
+    if body.envelope().is_some() {
         return Err(CoreError::usage(
-            "`sealed` is written by sealing, not appended",
+            "envelope events are written by sealing, redacting and forwarding, not appended",
         ));
     }
-    let v = Package::open(path)?.verify(trust)?;
+    // The structure, signature and chain are checked; the field bodies are
+    // not hashed, so appending costs the same for 4 MiB as for 4 GiB.
+    let v = Package::open(path)?.verify_structure(trust)?;
     let u = v.unlock_for_verification(identity)?;
     let pkg = u.package();
     let last = pkg
@@ -95,6 +99,17 @@ pub fn append_event(
         body,
         &details.for_actor(identity.party()),
         rng,
+    )?;
+    // The chain with the new event must still verify: a receipt only after a
+    // send naming this receiver, time in order, the actor's card valid.
+    let mut chain = pkg.events().to_vec();
+    chain.push(ev.clone());
+    verify_chain(
+        &chain,
+        &pkg.digest(),
+        &pkg.trailer().signature.signer,
+        &pkg.current_envelope()?,
+        trust,
     )?;
     drop(u);
     append_record(path, &ev)?;

@@ -170,7 +170,20 @@ impl<R: Read + Seek> Package<R> {
     /// present field's ciphertext digest (also for fields nobody here can
     /// read), the stanzas, and the custody chain against the current
     /// envelope.
-    pub fn verify(mut self, trust: &TrustStore) -> Result<VerifiedPackage<R>> {
+    pub fn verify(self, trust: &TrustStore) -> Result<VerifiedPackage<R>> {
+        self.verify_with(trust, Bodies::Checked)
+    }
+
+    /// Every keyless check except hashing the field ciphertexts: signature,
+    /// tree, layout, stanzas, custody chain and envelope record. Its cost
+    /// does not grow with the size of the fields, so custody can be
+    /// appended to a large package cheaply. A package verified this way can
+    /// be unlocked for its metadata but releases no field.
+    pub fn verify_structure(self, trust: &TrustStore) -> Result<VerifiedPackage<R>> {
+        self.verify_with(trust, Bodies::NotChecked)
+    }
+
+    fn verify_with(mut self, trust: &TrustStore, bodies: Bodies) -> Result<VerifiedPackage<R>> {
         let t = &self.container.trailer;
         let signer = t.signature.signer;
         let entry = trust.require(&signer)?;
@@ -190,7 +203,7 @@ impl<R: Read + Seek> Package<R> {
             match desc.body.clone() {
                 FieldBody::Present {
                     ciphertext_digest, ..
-                } => {
+                } if bodies == Bodies::Checked => {
                     let found = self.hash_body(i as u32)?;
                     if found != ciphertext_digest {
                         return Err(CoreError::tampered(
@@ -204,6 +217,11 @@ impl<R: Read + Seek> Package<R> {
                         ciphertext_digest: Some(found),
                     });
                 }
+                FieldBody::Present { .. } => fields.push(FieldCheck {
+                    index: i as u32,
+                    state: "present (ciphertext not hashed)",
+                    ciphertext_digest: None,
+                }),
                 FieldBody::Removed => fields.push(FieldCheck {
                     index: i as u32,
                     state: "removed",
@@ -221,7 +239,11 @@ impl<R: Read + Seek> Package<R> {
             custody: chain,
             metadata: None,
         };
-        Ok(VerifiedPackage { pkg: self, report })
+        Ok(VerifiedPackage {
+            pkg: self,
+            report,
+            bodies,
+        })
     }
 
     fn hash_body(&mut self, index: u32) -> Result<Digest> {
@@ -340,11 +362,19 @@ pub struct MetadataReport {
     pub readable: Vec<u32>,
 }
 
+/// Whether verification hashed the field ciphertexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    Checked,
+    NotChecked,
+}
+
 /// A package whose structure, signature, envelope and custody verified.
 #[derive(Debug)]
 pub struct VerifiedPackage<R> {
     pkg: Package<R>,
     report: VerifyReport,
+    bodies: Bodies,
 }
 
 impl<R: Read + Seek> VerifiedPackage<R> {
@@ -446,6 +476,7 @@ impl<R: Read + Seek> VerifiedPackage<R> {
             metadata,
             stanza,
             window: Window::NotChecked,
+            bodies: self.bodies,
         })
     }
 }
@@ -483,6 +514,7 @@ pub struct UnlockedPackage<R> {
     metadata: Metadata,
     stanza: usize,
     window: Window,
+    bodies: Bodies,
 }
 
 impl<R: Read + Seek + Send> UnlockedPackage<R> {
@@ -516,6 +548,11 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
         if self.window != Window::Checked {
             return Err(CoreError::usage(
                 "unlocked for verification only: the validity window was not checked",
+            ));
+        }
+        if self.bodies != Bodies::Checked {
+            return Err(CoreError::usage(
+                "verified without hashing the field ciphertexts: verify fully before opening",
             ));
         }
         let d = self
