@@ -759,7 +759,9 @@ impl From<RecordError> for CoreError {
 pub fn safe_file_name(name: &str) -> Result<&str> {
     let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
     let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4);
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.ends_with(|c: char| c.is_ascii_digit()));
     let bad = name.is_empty()
         || name.starts_with('.')
         || name.ends_with(['.', ' '])

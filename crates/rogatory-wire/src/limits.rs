@@ -25,7 +25,7 @@ pub const CHUNK_SIZE: u32 = 1 << 16;
 pub const METADATA_MAX: usize = 16 << 20;
 /// A recipient stanza's ciphertext: the padded key bundle of the largest
 /// package plus the AEAD tag.
-pub const STANZA_CIPHERTEXT_MAX: usize = 8 + 32 + 8 + FIELDS_MAX * 33 + 16;
+pub const STANZA_CIPHERTEXT_MAX: usize = 4 + 32 + FIELDS_MAX * 33 + 16;
 /// Ciphertext bytes of one field (4 PiB).
 pub const FIELD_CIPHERTEXT_MAX: u64 = 1 << 52;
 /// Ranges in one field's segment set.
