@@ -11,7 +11,7 @@ use rogatory_wire::{
     CustodyEvent, Digest, EventBody, EventDetails, KeyId, PartyId, Text, Timestamp,
 };
 
-use crate::container::append_record;
+use crate::container::append_after;
 use crate::custody::{
     CLOCK_SKEW, ChainHead, event_hash, sign_event, verify_chain, verify_event_signature,
 };
@@ -111,8 +111,7 @@ pub fn append_event(
         &pkg.current_envelope()?,
         trust,
     )?;
-    drop(u);
-    append_record(path, &ev)?;
+    append_after(path, pkg.footer(), pkg.file_len(), last, &ev)?;
     Ok(ev)
 }
 

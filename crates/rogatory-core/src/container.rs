@@ -256,6 +256,23 @@ pub enum Recovery {
     RolledBack,
 }
 
+fn still_ends_with(path: &Path, file_len: u64, footer: &Footer) -> Result<()> {
+    let mut f = File::open(path).map_err(CoreError::io(format!("opening {}", path.display())))?;
+    let len = f
+        .seek(SeekFrom::End(0))
+        .map_err(CoreError::io("reading package"))?;
+    let mut tail = [0u8; Footer::LEN];
+    if len == file_len {
+        read_exact_at(&mut f, len - Footer::LEN as u64, &mut tail, Place::Footer)?;
+        if tail[..] == encode(footer).map_err(CoreError::malformed(Place::Footer))?[..] {
+            return Ok(());
+        }
+    }
+    Err(CoreError::usage(
+        "the package changed while the event was prepared; try again",
+    ))
+}
+
 /// Finishes or discards an interrupted append (spec §9.4).
 pub fn recover(path: &Path) -> Result<Recovery> {
     let jp = journal_path(path);
@@ -330,13 +347,27 @@ pub fn append_record(path: &Path, ev: &CustodyEvent) -> Result<()> {
     let last = events
         .last()
         .ok_or_else(|| CoreError::tampered(Place::Custody(0), "no custody records"))?;
+    append_after(path, &c.footer, c.file_len, last, ev)
+}
+
+/// [`append_record`] for a caller that has just parsed the package: the
+/// footer it read and the last event. After taking the journal (created
+/// exclusively) it checks that the file still ends with that footer, so a
+/// change in between is refused rather than overwritten.
+pub(crate) fn append_after(
+    path: &Path,
+    footer: &Footer,
+    file_len: u64,
+    last: &CustodyEvent,
+    ev: &CustodyEvent,
+) -> Result<()> {
     let head = crate::custody::event_hash(last)?;
     if ev.clear.sequence != last.clear.sequence + 1 || ev.clear.prev != head {
         return Err(CoreError::usage(
             "the event does not follow the package's last custody event",
         ));
     }
-    let footer = c.footer;
+    let footer = *footer;
     if footer.record_count as usize >= EVENTS_MAX {
         return Err(CoreError::usage(
             "the package holds the maximum number of custody records",
@@ -351,7 +382,7 @@ pub fn append_record(path: &Path, ev: &CustodyEvent) -> Result<()> {
     )?;
     let mut tail = frame;
     tail.extend_from_slice(&encode(&new_footer).map_err(CoreError::malformed(Place::Footer))?);
-    let offset = c.file_len - Footer::LEN as u64;
+    let offset = file_len - Footer::LEN as u64;
 
     let mut journal = Vec::with_capacity(tail.len() + 56);
     journal.extend_from_slice(JOURNAL_MAGIC);
@@ -373,6 +404,11 @@ pub fn append_record(path: &Path, ev: &CustodyEvent) -> Result<()> {
                 },
                 _ => CoreError::io(ctx())(e),
             })?;
+        // Holding the journal: the package must still end as it was read.
+        if let Err(e) = still_ends_with(path, file_len, &footer) {
+            let _ = std::fs::remove_file(&jp);
+            return Err(e);
+        }
         j.write_all(&journal).map_err(CoreError::io(ctx()))?;
         j.sync_all().map_err(CoreError::io(ctx()))?;
     }

@@ -114,6 +114,11 @@ impl<R: Read + Seek> Package<R> {
         self.container.file_len
     }
 
+    /// The footer as read.
+    pub fn footer(&self) -> &rogatory_wire::Footer {
+        &self.container.footer
+    }
+
     /// What a reader with no key and no trust store can see.
     pub fn inspect(&self) -> Inspection {
         let t = &self.container.trailer;

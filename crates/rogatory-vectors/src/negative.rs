@@ -522,7 +522,8 @@ fn trailer_rules(g: &mut Generator) -> Result<(), Error> {
     let name = "trailer_descriptor_count_mismatch";
     let mut leaves = le64(t.leaves.fields.len() as u64);
     for f in &t.leaves.fields {
-        leaves.extend(le64(f.leaves.len() as u64));
+        // Each field's leaves are one byte string: its prefix counts bytes.
+        leaves.extend(le64(32 * f.leaves.len() as u64));
         for l in &f.leaves {
             leaves.extend_from_slice(l.as_bytes());
         }

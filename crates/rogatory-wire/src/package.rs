@@ -411,12 +411,72 @@ pub(crate) fn check_envelope(
     Ok(())
 }
 
-/// One field's leaves, in segment order.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// One field's leaves, in segment order. Encoded as one byte string of
+/// `32 × n` bytes (spec §8.2), so that a large leaf table decodes at the
+/// speed of a copy; in JSON, a list of hex digests.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct FieldLeaves {
     /// `leaf[i]` for segment `i` (spec §8.1).
-    #[serde(deserialize_with = "bounded_seq::<_, _, { limits::LEAVES_MAX }>")]
     pub leaves: Vec<Digest>,
+}
+
+impl Serialize for FieldLeaves {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let human = s.is_human_readable();
+        let mut st = s.serialize_struct("FieldLeaves", 1)?;
+        if human {
+            st.serialize_field("leaves", &self.leaves)?;
+        } else {
+            let flat: Vec<u8> = self.leaves.iter().flat_map(|d| d.0).collect();
+            st.serialize_field("leaves", &BytesRef(&flat))?;
+        }
+        st.end()
+    }
+}
+
+struct BytesRef<'a>(&'a [u8]);
+
+impl Serialize for BytesRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldLeaves {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            #[derive(Deserialize)]
+            #[serde(rename = "FieldLeaves")]
+            struct Json {
+                #[serde(deserialize_with = "bounded_seq::<_, _, { limits::LEAVES_MAX }>")]
+                leaves: Vec<Digest>,
+            }
+            return Json::deserialize(d).map(|j| FieldLeaves { leaves: j.leaves });
+        }
+        #[derive(Deserialize)]
+        #[serde(rename = "FieldLeaves")]
+        struct Bin {
+            leaves: Bytes<{ 32 * limits::LEAVES_MAX }>,
+        }
+        let b = Bin::deserialize(d)?;
+        let raw = b.leaves.as_slice();
+        if raw.len() % 32 != 0 {
+            return Err(de_error(WireError::invalid(
+                "leaf table",
+                format!("{} bytes of leaves is not a multiple of 32", raw.len()),
+            )));
+        }
+        let leaves = raw
+            .chunks_exact(32)
+            .map(|c| {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(c);
+                Digest(a)
+            })
+            .collect();
+        Ok(FieldLeaves { leaves })
+    }
 }
 
 /// The leaf table: every leaf of the package, field by field (spec §8.2). It
