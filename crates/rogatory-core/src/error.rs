@@ -100,6 +100,14 @@ pub enum CoreError {
         /// Field name.
         name: String,
     },
+    /// The field's ciphertext was removed by a redaction (its leaves stay).
+    #[error("field {field} ({name}) was removed by a redaction")]
+    FieldRemoved {
+        /// Field index.
+        field: u32,
+        /// Field name.
+        name: String,
+    },
     /// The package's retain-until has passed.
     #[error("package expired: retain-until {retain_until:?}, now {now:?}")]
     Expired {

@@ -581,10 +581,10 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
             self.pkg.container.trailer.fields[index as usize].body,
             FieldBody::Removed
         ) {
-            return Err(CoreError::usage(format!(
-                "field {index} ({}) was removed by a redaction",
-                d.name
-            )));
+            return Err(CoreError::FieldRemoved {
+                field: index,
+                name: d.name.to_string(),
+            });
         }
         Ok(())
     }
@@ -727,13 +727,20 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                 target.display()
             )));
         }
-        let tmp = dir.join(format!(".{}.rogatory-partial", index));
+        // A fresh name each time: a partial file left by a crash never blocks
+        // a later open. Decrypted evidence is readable by its owner only.
+        let mut nonce = [0u8; 8];
+        rand_core::Rng::fill_bytes(&mut crate::system_rng(), &mut nonce);
+        let tmp = dir.join(format!(".{index}.{}.rogatory-partial", hex::encode(nonce)));
         let ctx = || format!("writing {}", tmp.display());
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(CoreError::io(ctx()))?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&tmp).map_err(CoreError::io(ctx()))?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
         let res = self.open_field(index, &mut w).and_then(|_| {
             let f = w
