@@ -551,7 +551,16 @@ pub fn package_digest(
     metadata_commitment: &Digest,
     leaves: &LeafTable,
 ) -> Digest {
-    let root = merkle::root(leaves.fields.iter().flat_map(|f| f.leaves.iter()));
+    let root = if leaves.fields.len() == 1 {
+        merkle::root_parallel(&leaves.fields[0].leaves)
+    } else {
+        let all: Vec<Digest> = leaves
+            .fields
+            .iter()
+            .flat_map(|f| f.leaves.iter().copied())
+            .collect();
+        merkle::root_parallel(&all)
+    };
     let mut shape = Vec::with_capacity(4 + 4 * leaves.fields.len());
     shape.extend_from_slice(&(leaves.fields.len() as u32).to_le_bytes());
     for f in &leaves.fields {
