@@ -176,3 +176,22 @@ pub fn kernel_seal_chunks(data: &[u8]) -> Vec<(Vec<u8>, [u8; 16])> {
         })
         .collect()
 }
+
+/// A chat-like text of `lines` lines of exactly 64 bytes each, line feed
+/// included: a text field of one leaf per line (up to 2^20 lines).
+pub fn text(lines: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::with_capacity(lines * 64);
+    for i in 0..lines {
+        let start = out.len();
+        write!(
+            out,
+            "{i:09} 2026-11-19T21:04:05Z user{:05}: meet at nine",
+            i % 99_991
+        )
+        .unwrap();
+        out.resize(start + 63, b'.');
+        out.push(b'\n');
+    }
+    out
+}

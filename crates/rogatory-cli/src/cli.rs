@@ -18,7 +18,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         out of band (`card fingerprint`), and lists the partners it accepts, with the \
         clearances it grants them, in a trust store (`trust add`). A sender seals fields of \
         evidence for recipients (`seal`); anyone with the trust store can verify a package \
-        without a key (`verify`); a recipient opens the fields it is cleared for (`open`).\n\n\
+        without a key (`verify`); a recipient opens the fields it is cleared for (`open`). \
+        `custody` shows, extends and exports a package's chain of custody; every action on \
+        a package is recorded in the party's ledger (`ledger verify`, `ledger report`).\n\n\
         Exit status: 0 on success, 1 on any failure (with one line `rogatory: error: ...` \
         on standard error), 2 on a command-line usage error.",
     propagate_version = true,
@@ -65,6 +67,65 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Show a package's clear structure (no key, no trust store, nothing verified)
     Inspect(InspectArgs),
+    /// The chain of custody: show, append a note, check a receipt, export
+    #[command(subcommand)]
+    Custody(CustodyCommand),
+    /// The party's ledger: verify it, report on it
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// A whole exchange on this machine: three parties, a package, QUIC delivery, receipt
+    #[command(
+        long_about = "A whole exchange on this machine, with the embedded defaults.\n\n\
+            Three parties (de.bka, fr.pnat, nl.om) make their keys and cards and trust each \
+            other; de.bka seals a package whose fields carry different access tags; fr.pnat's \
+            receiver runs in this process on 127.0.0.1; de.bka delivers the package over QUIC \
+            (both sides pinned by their cards), verifies the signed receipt, and fr.pnat opens \
+            the fields it is cleared for. Prints a short account of each step."
+    )]
+    Demo(DemoArgs),
+    /// Remove fields or segments (by name, range, rule or detector), keeping all proofs
+    #[command(
+        long_about = crate::cli_redact::REDACT_LONG_ABOUT,
+        after_long_help = crate::cli_redact::REDACT_AFTER_LONG_HELP
+    )]
+    Redact(Box<crate::cli_redact::RedactArgs>),
+    /// Re-envelope a package for a new recipient, within the sender's onward consent
+    #[command(
+        long_about = "Re-envelope a package for a new recipient, within the sender's \
+            onward-transfer consent.\n\n\
+            The field bodies are copied unchanged; the output holds two stanzas, this key's and \
+            the new recipient's (the metadata key and the keys of the present fields it is cleared \
+            for in the trust store and this key holds), and a signed `forwarded` event. A transfer \
+            the sender did not consent to is refused."
+    )]
+    Forward(crate::cli_redact::ForwardArgs),
+    /// Write a standalone extract of a field's segments, with proofs, for a court
+    #[command(
+        long_about = "Write a standalone extract of a field's segments for a court: the segments \
+            with their salts and Merkle inclusion proofs, the sender's signature, the metadata and \
+            its key, the per-field leaf counts and the custody chain. The extract reveals the \
+            metadata and the custody details to whoever holds it."
+    )]
+    Extract(crate::cli_redact::ExtractArgs),
+    /// Verify an extract standalone: signature, metadata, custody, every proof
+    VerifyExtract(crate::cli_redact::VerifyExtractArgs),
+}
+
+/// `rogatory demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Work in this (empty or new) directory and keep it [default: a temporary directory]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+/// `--ledger DIR`: where a command that acts on a package records the action.
+#[derive(Debug, Args)]
+pub struct LedgerArg {
+    /// The party's ledger, where this action is recorded (created if missing)
+    /// [default: ledger/PARTY beside the key file]
+    #[arg(long = "ledger", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `rogatory keygen`.
@@ -287,6 +348,9 @@ pub struct SealArgs {
     #[arg(long, value_name = "none|any|ID,...", help_heading = "Legal metadata")]
     pub onward: Option<String>,
 
+    #[command(flatten)]
+    pub ledger: LedgerArg,
+
     /// Acquisition tool
     #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
     pub tool: Option<String>,
@@ -330,6 +394,8 @@ pub struct OpenArgs {
     /// Directory to write the fields to (created if missing)
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
+    #[command(flatten)]
+    pub ledger: LedgerArg,
 }
 
 /// `rogatory verify`.
@@ -358,6 +424,170 @@ pub struct InspectArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+/// `rogatory custody ...`.
+#[derive(Debug, Subcommand)]
+pub enum CustodyCommand {
+    /// Show the chain of custody: who did what, when (with a key, the sealed details too)
+    #[command(
+        long_about = "Show the chain of custody: who did what, when, in chain order.\n\n\
+            The package's structure, signature and custody chain are verified first (the field \
+            ciphertexts are not hashed: `verify` does that). With --key, a recipient's key also \
+            opens each event's sealed details: counterpart, reason, legal basis, text. Nothing \
+            is recorded in the ledger."
+    )]
+    Show(CustodyShowArgs),
+    /// Append a note to the chain of custody, and record it in the ledger
+    Append(CustodyAppendArgs),
+    /// Check a receipt (a receiver's signed `received` event) against the copy sent
+    #[command(
+        long_about = "Check a receipt against the sender's own copy of the package.\n\n\
+            RECEIPT is a file holding the receiver's `received` custody event in its canonical \
+            encoding. It must follow this copy's last event (a `sent` or `forwarded` naming the \
+            receiver), be signed by that receiver, and name the BLAKE3 digest of this copy's \
+            exact bytes."
+    )]
+    VerifyReceipt(VerifyReceiptArgs),
+    /// Export the chain of custody as CASE/UCO JSON-LD, JSON or text (to standard output)
+    #[command(
+        long_about = "Export the chain of custody to standard output, with the sealed details, \
+            the acquisition provenance and the fields, and record the export in the ledger.\n\n\
+            Formats: `case` is JSON-LD of the CASE 1.x / UCO 1.x ontologies (custody events as \
+            investigative actions, acquisition provenance as provenance records; spec §10.6); \
+            `json` is Rogatory's own JSON (format \"rogatory-custody/1\"); `text` is for people."
+    )]
+    Export(CustodyExportArgs),
+}
+
+/// What `custody append` appends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppendAction {
+    /// A note: free text in the sealed details
+    Note,
+}
+
+/// Formats of `custody export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CASE 1.x / UCO 1.x JSON-LD
+    Case,
+    /// Rogatory's JSON ("rogatory-custody/1")
+    Json,
+    /// Readable text
+    Text,
+}
+
+/// `rogatory custody show`.
+#[derive(Debug, Args)]
+pub struct CustodyShowArgs {
+    /// A recipient's key file, to show the sealed details too
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// The package
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    /// Print JSON (format "rogatory-custody/1") instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rogatory custody append`.
+#[derive(Debug, Args)]
+pub struct CustodyAppendArgs {
+    /// The actor's key file (a recipient of the package, or its sender)
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// What to append
+    #[arg(long, value_enum)]
+    pub action: AppendAction,
+    /// The note's text (sealed: only holders of the package's metadata key read it)
+    #[arg(long, value_name = "TEXT")]
+    pub text: String,
+    /// The package (appended to in place)
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    #[command(flatten)]
+    pub ledger: LedgerArg,
+}
+
+/// `rogatory custody verify-receipt`.
+#[derive(Debug, Args)]
+pub struct VerifyReceiptArgs {
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// The sender's copy of the package, exactly as delivered
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    /// The receipt: the encoded `received` event
+    #[arg(value_name = "RECEIPT")]
+    pub receipt: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rogatory custody export`.
+#[derive(Debug, Args)]
+pub struct CustodyExportArgs {
+    /// A recipient's key file (it opens the sealed details and metadata)
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Text)]
+    pub format: ExportFormat,
+    /// The package
+    #[arg(value_name = "PKG")]
+    pub package: PathBuf,
+    #[command(flatten)]
+    pub ledger: LedgerArg,
+}
+
+/// `rogatory ledger ...`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Verify a ledger: every line's link and signature, and the signed head
+    #[command(
+        long_about = "Verify a ledger: the owner's card, every line's sequence number, its link \
+            to the line before and the owner's signature, and that the signed head names the \
+            last line. Prints the owner, the number of lines and the head; on failure, exits \
+            with status 1 naming the first line that breaks a rule.\n\n\
+            A ledger cut and re-headed at an earlier line by someone with write access verifies \
+            here: compare the head with one recorded elsewhere (a receipt names it)."
+    )]
+    Verify {
+        /// The ledger directory
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// The transparency report: counts of what the ledger records, for oversight
+    #[command(
+        long_about = "The transparency report of a verified ledger, for oversight bodies: \
+            packages per partner jurisdiction, legal basis, data category and priority; \
+            redactions and their reasons; fields opened; packages past their retain-until \
+            today. Counts only: never a package id, a case reference or any content."
+    )]
+    Report {
+        /// The ledger directory
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Count only lines from this day on (UTC); retention is judged over the whole ledger
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[cfg(test)]

@@ -43,6 +43,9 @@ pub enum CliError {
         /// What is wrong.
         detail: String,
     },
+    /// A delivery failed: the link, the receiver's refusal, a bad receipt.
+    #[error(transparent)]
+    Transport(#[from] rogatory::transport::TransportError),
     /// Output could not be serialized.
     #[error("JSON output: {0}")]
     Json(#[from] serde_json::Error),

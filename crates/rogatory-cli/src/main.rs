@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod cli_redact;
 mod commands;
 mod error;
 mod progress;

@@ -161,7 +161,9 @@ impl Identity {
     }
 
     /// Builds an identity from known secrets (deterministic tests and vectors;
-    /// keys imported from elsewhere).
+    /// keys imported from elsewhere). It takes the TLS key as given and does
+    /// not check it against `tls_spki_sha256` (tests build mismatched ones on
+    /// purpose); [`Identity::from_key_file`] does check.
     pub fn from_secrets(
         party: PartyId,
         signing_seed: &Key32,
@@ -174,6 +176,7 @@ impl Identity {
         if not_before > not_after {
             return Err(CoreError::usage("card validity ends before it starts"));
         }
+
         let signing = SigningKey::from_bytes(signing_seed.expose_secret());
         let agreement = StaticSecret::from(*agreement_secret.expose_secret());
         let body = CardBody {

@@ -154,11 +154,24 @@ impl Ledger {
     }
 
     /// Appends one signed line (fsynced) and the new signed head; returns
-    /// the new head.
+    /// the new head. Appenders in several processes take turns: the log is
+    /// locked and its head re-read before the line is built.
     pub fn append(&mut self, owner: &dyn Signer, r: Record) -> Result<Digest> {
+        let (log, head_path, _) = paths(&self.dir);
+        let ctx = || format!("appending to {}", log.display());
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(CoreError::io(ctx()))?;
+        f.lock().map_err(CoreError::io(ctx()))?;
+        let (next, head) = match last_entry(&log)? {
+            Some(e) => (e.line.sequence + 1, line_hash(&e.line)?),
+            None => (0, Digest::ZERO),
+        };
         let line = LedgerLine {
-            sequence: self.next,
-            prev: self.head,
+            sequence: next,
+            prev: head,
             time: r.time,
             actor: owner.key_id(),
             action: r.action,
@@ -177,44 +190,80 @@ impl Ledger {
         let signature = owner.sign(&signed_message(labels::SIG_LEDGER, &[&hash.0]))?;
         let entry = LedgerEntry { line, signature };
         let bytes = encode(&entry).map_err(CoreError::malformed(Place::Layout))?;
-        let (log, head_path, _) = paths(&self.dir);
-        let ctx = || format!("appending to {}", log.display());
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .map_err(CoreError::io(ctx()))?;
         let mut text = hex::encode(&bytes);
         text.push('\n');
         f.write_all(text.as_bytes()).map_err(CoreError::io(ctx()))?;
         f.sync_all().map_err(CoreError::io(ctx()))?;
         crate::fsutil::sync_dir(&log)?;
-        let mut head_line = hex::encode(&bytes);
-        head_line.push('\n');
-        crate::fsutil::write_atomic(&head_path, head_line.as_bytes(), false)?;
-        self.next += 1;
+        crate::fsutil::write_atomic(&head_path, text.as_bytes(), false)?;
+        // The lock goes with the file.
+        drop(f);
+        self.next = next + 1;
         self.head = hash;
         Ok(hash)
     }
 }
 
-fn parse_line(n: u64, text: &str) -> Result<LedgerEntry> {
-    let bytes = hex::decode(text.trim_end()).map_err(|_| bad(format!("line {n}: not hex")))?;
-    decode(&bytes).map_err(|e| bad(format!("line {n}: {e}")))
+/// Where a ledger line is read from, for messages.
+#[derive(Clone, Copy)]
+enum Source {
+    Line(u64),
+    Head,
 }
 
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Line(n) => write!(f, "line {n}"),
+            Source::Head => f.write_str("the head file"),
+        }
+    }
+}
+
+fn parse_at(at: Source, text: &str) -> Result<LedgerEntry> {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let bytes = hex::decode(text).map_err(|_| bad(format!("{at}: not hex")))?;
+    // One spelling only: lowercase hex of the canonical encoding.
+    if hex::encode(&bytes) != text {
+        return Err(bad(format!("{at}: not lowercase hex")));
+    }
+    decode(&bytes).map_err(|e| bad(format!("{at}: {e}")))
+}
+
+fn parse_line(n: u64, text: &str) -> Result<LedgerEntry> {
+    parse_at(Source::Line(n), text)
+}
+
+/// The last line of the log, read from the end: the cost of opening or
+/// appending does not grow with the ledger.
 fn last_entry(log: &Path) -> Result<Option<LedgerEntry>> {
-    let f = match File::open(log) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = match File::open(log) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(CoreError::io(format!("reading {}", log.display()))(e)),
     };
-    let mut last = None;
-    for (n, line) in BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(CoreError::io("reading the ledger"))?;
-        last = Some(parse_line(n as u64, &line)?);
+    let ctx = || format!("reading {}", log.display());
+    let len = f.seek(SeekFrom::End(0)).map_err(CoreError::io(ctx()))?;
+    if len == 0 {
+        return Ok(None);
     }
-    Ok(last)
+    // A line is at most 2 × LEDGER_LINE_MAX + 1 bytes of hex.
+    let window = len.min(2 * rogatory_wire::limits::LEDGER_LINE_MAX as u64 + 2);
+    f.seek(SeekFrom::Start(len - window))
+        .map_err(CoreError::io(ctx()))?;
+    let mut tail = Vec::with_capacity(window as usize);
+    f.take(window)
+        .read_to_end(&mut tail)
+        .map_err(CoreError::io(ctx()))?;
+    let text = std::str::from_utf8(&tail).map_err(|_| bad("the last line is not text"))?;
+    let body = text
+        .strip_suffix('\n')
+        .ok_or_else(|| bad("the last line is not terminated (torn append)"))?;
+    let line = body.rsplit('\n').next().unwrap_or(body);
+    parse_at(Source::Line(u64::MAX), line)
+        .map(Some)
+        .map_err(|_| bad("the last line does not decode"))
 }
 
 /// Reads every entry of a ledger (without verifying).
@@ -230,6 +279,22 @@ pub fn entries(dir: &Path) -> Result<Vec<LedgerEntry>> {
         .enumerate()
         .map(|(n, l)| parse_line(n as u64, &l.map_err(CoreError::io("reading the ledger"))?))
         .collect()
+}
+
+/// Whether a verified ledger holds a line whose hash is `head` (a head named
+/// in a receipt or a published report): a ledger cut or rolled back to
+/// before that line does not, whatever its own head file says.
+pub fn contains(dir: &Path, head: &Digest) -> Result<bool> {
+    verify(dir)?;
+    if head == &Digest::ZERO {
+        return Ok(true);
+    }
+    for e in entries(dir)? {
+        if &line_hash(&e.line)? == head {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// What a verified ledger holds.
@@ -293,7 +358,7 @@ pub fn verify(dir: &Path) -> Result<LedgerReport> {
     match (head_text, all.last()) {
         (None, None) => {}
         (Some(t), Some(last)) => {
-            let head = parse_line(u64::MAX, &t)?;
+            let head = parse_at(Source::Head, &t)?;
             if &head != last {
                 return Err(bad(format!(
                     "the signed head is line {}, the log ends at line {} (cut or rolled back)",
@@ -309,4 +374,73 @@ pub fn verify(dir: &Path) -> Result<LedgerReport> {
         lines: all.len() as u64,
         head: prev,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Identity;
+    use crate::secret::Key32;
+
+    fn owner() -> Identity {
+        Identity::from_secrets(
+            PartyId::new("de.bka").unwrap(),
+            &Key32::from_bytes([1; 32]),
+            &Key32::from_bytes([2; 32]),
+            Digest([3; 32]),
+            None,
+            Timestamp(0),
+            Timestamp(u64::MAX / 2),
+        )
+        .unwrap()
+    }
+
+    fn rec(t: u64) -> Record {
+        Record::new(
+            Timestamp(t),
+            LedgerAction::Note,
+            PackageId([t as u8; 16]),
+            Digest([9; 32]),
+        )
+    }
+
+    #[test]
+    fn two_handles_take_turns_and_heads_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = owner();
+        let mut a = Ledger::open(dir.path(), &id).unwrap();
+        let mut b = Ledger::open(dir.path(), &id).unwrap();
+        let h0 = a.append(&id, rec(1)).unwrap();
+        // b was opened before a appended: it must not reuse sequence 0.
+        let h1 = b.append(&id, rec(2)).unwrap();
+        a.append(&id, rec(3)).unwrap();
+        let report = verify(dir.path()).unwrap();
+        assert_eq!(report.lines, 3);
+        assert!(contains(dir.path(), &h0).unwrap());
+        assert!(contains(dir.path(), &h1).unwrap());
+        assert!(!contains(dir.path(), &Digest([5; 32])).unwrap());
+    }
+
+    #[test]
+    fn a_cut_tail_or_an_uppercase_line_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = owner();
+        let mut l = Ledger::open(dir.path(), &id).unwrap();
+        let mut heads = Vec::new();
+        for t in 1..=3 {
+            heads.push(l.append(&id, rec(t)).unwrap());
+        }
+        let log = dir.path().join("ledger.log");
+        let text = std::fs::read_to_string(&log).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(&log, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+        assert!(verify(dir.path()).is_err(), "the head file names line 2");
+        // Cut and head rolled back together: verify cannot tell, but a
+        // receipt's head can.
+        std::fs::write(dir.path().join("head"), format!("{}\n", lines[1])).unwrap();
+        assert!(verify(dir.path()).is_ok());
+        assert!(!contains(dir.path(), &heads[2]).unwrap());
+        std::fs::write(&log, format!("{}\n{}\n", lines[0], lines[1].to_uppercase())).unwrap();
+        assert!(verify(dir.path()).is_err());
+    }
 }

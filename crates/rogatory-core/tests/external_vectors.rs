@@ -2,7 +2,7 @@
 //! Wycheproof (ChaCha20-Poly1305, X25519, Ed25519, HKDF-SHA256), RFC 9180
 //! (HPKE base mode, our suite) and the RFC 9162 / Certificate Transparency
 //! Merkle tree vectors.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce, Tag};

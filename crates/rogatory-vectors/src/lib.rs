@@ -43,12 +43,40 @@
 //! Regenerate with `cargo run -p rogatory-vectors`; the test
 //! `vectors_are_current` fails when the files on disk differ from what the
 //! generator produces.
+//!
+//! ## Package vectors
+//!
+//! [`packages`] describes the second set, `spec/vectors/package/*.json`:
+//! whole packages sealed by `rogatory-core` from fixed identities and known
+//! plaintexts, with the outcome each step of reading (read, verify, unlock,
+//! open) must give. They check the cryptography and the container, where the
+//! wire vectors check the encoding alone.
+//!
+//! ## Redaction vectors
+//!
+//! [`redaction`] describes the third set, `spec/vectors/redaction/*.json`:
+//! packages redacted and forwarded by `rogatory-redact`, extracts of them,
+//! and the attacks on both of THREATS.md #4 and #10, each with the outcome
+//! (spec §12) that checking it must give.
 #![forbid(unsafe_code)]
 
 pub mod bytes;
 mod negative;
+mod package_cases;
+pub mod packages;
 mod positive;
+pub mod redaction;
 mod samples;
+
+pub use package_cases::generate_packages;
+pub use packages::{
+    CORE_CLASSES, PackageFile, PackageVector, compare_package_dir, core_error_class, package_dir,
+    read_package_file, write_package_dir,
+};
+pub use redaction::{
+    RedactionFile, RedactionVector, compare_redaction_dir, generate_redaction, read_redaction_file,
+    redaction_dir, write_redaction_dir,
+};
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -456,25 +484,35 @@ pub fn encode_json(structure: &str, value: &serde_json::Value) -> Result<Vec<u8>
 /// files there that the generator no longer produces. Returns the number of
 /// files written.
 pub fn write_dir(dir: &Path, vectors: &[Vector]) -> Result<usize, Error> {
+    let files: Vec<(String, &str)> = vectors
+        .iter()
+        .map(|v| (v.file_name(), v.file.as_str()))
+        .collect();
+    write_files(dir, &files)
+}
+
+/// Writes `(file name, contents)` pairs to `dir` (created if needed), leaving
+/// identical files untouched, and removes the other `.json` files there.
+pub(crate) fn write_files(dir: &Path, files: &[(String, &str)]) -> Result<usize, Error> {
     fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
         source,
     })?;
-    let wanted: BTreeSet<String> = vectors.iter().map(Vector::file_name).collect();
+    let wanted: BTreeSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     for stale in json_files(dir)? {
-        if !wanted.contains(&stale) {
+        if !wanted.contains(stale.as_str()) {
             let path = dir.join(&stale);
             fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
         }
     }
-    for v in vectors {
-        let path = dir.join(v.file_name());
-        let same = fs::read(&path).is_ok_and(|old| old == v.file.as_bytes());
+    for (name, contents) in files {
+        let path = dir.join(name);
+        let same = fs::read(&path).is_ok_and(|old| old == contents.as_bytes());
         if !same {
-            fs::write(&path, &v.file).map_err(|source| Error::Io { path, source })?;
+            fs::write(&path, contents).map_err(|source| Error::Io { path, source })?;
         }
     }
-    Ok(vectors.len())
+    Ok(files.len())
 }
 
 /// The names of the `.json` files in `dir`, sorted.
@@ -501,13 +539,22 @@ pub fn json_files(dir: &Path) -> Result<Vec<String>, Error> {
 /// Compares `vectors` with the files in `dir`. Returns one line per
 /// difference (a file missing, extra or different); empty when they agree.
 pub fn compare_dir(dir: &Path, vectors: &[Vector]) -> Result<Vec<String>, Error> {
+    let files: Vec<(String, &str)> = vectors
+        .iter()
+        .map(|v| (v.file_name(), v.file.as_str()))
+        .collect();
+    compare_files(dir, &files)
+}
+
+/// Compares `(file name, contents)` pairs with the `.json` files in `dir`.
+pub(crate) fn compare_files(dir: &Path, files: &[(String, &str)]) -> Result<Vec<String>, Error> {
     let on_disk: BTreeSet<String> = json_files(dir)?.into_iter().collect();
-    let wanted: BTreeSet<String> = vectors.iter().map(Vector::file_name).collect();
+    let wanted: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
     let mut diffs = Vec::new();
-    for v in vectors {
-        let path = dir.join(v.file_name());
+    for (name, contents) in files {
+        let path = dir.join(name);
         match fs::read(&path) {
-            Ok(old) if old == v.file.as_bytes() => {}
+            Ok(old) if old == contents.as_bytes() => {}
             Ok(_) => diffs.push(format!("{}: differs from the generator", path.display())),
             Err(_) => diffs.push(format!("{}: missing", path.display())),
         }

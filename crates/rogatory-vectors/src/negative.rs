@@ -35,6 +35,7 @@ pub(crate) fn all(g: &mut Generator) -> Result<(), Error> {
     trailer_rules(g)?;
     custody_rules(g)?;
     other_rules(g)?;
+    field_rules(g)?;
     Ok(())
 }
 
@@ -712,6 +713,124 @@ fn other_rules(g: &mut Generator) -> Result<(), Error> {
             LEDGER_PREV,
             Digest::ZERO.as_bytes(),
             s::digest("ledger line hash").as_bytes(),
+        )?,
+        "invalid",
+    )?;
+    Ok(())
+}
+
+/// Rules about fields as a whole: at least one, a bounded ciphertext, leaves
+/// stored as whole digests, removals that name existing fields.
+fn field_rules(g: &mut Generator) -> Result<(), Error> {
+    let t = s::trailer()?;
+    let trailer = encode(&t)?;
+    // Field 0's leaves: one byte string of 3 × 32 bytes.
+    let name = "trailer_leaves_not_multiple_of_32";
+    let mut leaves0 = Vec::new();
+    for l in t
+        .leaves
+        .fields
+        .first()
+        .map(|f| f.leaves.as_slice())
+        .unwrap_or_default()
+    {
+        leaves0.extend_from_slice(l.as_bytes());
+    }
+    let cut = leaves0
+        .get(..leaves0.len().saturating_sub(1))
+        .unwrap_or_default();
+    g.bad::<Trailer>(
+        name,
+        "A field whose leaves are 95 bytes, not a whole number of 32-byte digests.",
+        replace_once(name, &trailer, &lp(&leaves0), &cat(&[&lp(cut)]))?,
+        "invalid",
+    )?;
+    let name = "envelope_ciphertext_over_limit";
+    let ct0 = stream_ciphertext_len(SIZE_SUBSCRIBER, limits::CHUNK_SIZE);
+    let huge = stream_ciphertext_len(limits::FIELD_CIPHERTEXT_MAX, limits::CHUNK_SIZE);
+    g.bad::<Trailer>(
+        name,
+        "An envelope descriptor whose ciphertext length, a valid STREAM length, is over the 2^52-byte limit of a field.",
+        replace_once(
+            name,
+            &trailer,
+            &cat(&[&le64(ct0), &le32(limits::CHUNK_SIZE)]),
+            &cat(&[&le64(huge), &le32(limits::CHUNK_SIZE)]),
+        )?,
+        "over_limit",
+    )?;
+    let name = "trailer_no_fields";
+    let empty = s::trailer_empty_field()?;
+    let (kc, cd) = match empty.fields.first().map(|d| &d.body) {
+        Some(rogatory_wire::FieldBody::Present {
+            key_commitment,
+            ciphertext_digest,
+            ..
+        }) => (*key_commitment, *ciphertext_digest),
+        _ => {
+            return Err(Error::Patch {
+                vector: name.to_owned(),
+                detail: "the sample needs one present field".to_owned(),
+            });
+        }
+    };
+    let one_field = cat(&[
+        // Leaf table: one field, no leaves.
+        &le64(1),
+        &le64(0),
+        // Envelope: one descriptor, present, 16 bytes, no segments.
+        &le64(1),
+        &le32(0),
+        &le32(0),
+        &le64(16),
+        &le32(limits::CHUNK_SIZE),
+        kc.as_bytes(),
+        cd.as_bytes(),
+        &le64(0),
+    ]);
+    g.bad::<Trailer>(
+        name,
+        "A trailer with no field at all: an empty leaf table and an empty envelope.",
+        replace_once(
+            name,
+            &encode(&empty)?,
+            &one_field,
+            &cat(&[&le64(0), &le64(0)]),
+        )?,
+        "invalid",
+    )?;
+    let name = "metadata_no_fields";
+    let descriptor = cat(&[
+        &le64(1),
+        &le32(0),
+        &lp(b"note.txt"),
+        &lp(b"text/plain"),
+        &le32(1),
+        &le64(1),
+        &lp(b"sensitivity:restricted"),
+        &le32(0),
+        &le64(0),
+    ]);
+    g.bad::<Metadata>(
+        name,
+        "Metadata without any content descriptor.",
+        replace_once(
+            name,
+            &encode(&s::metadata_minimal()?)?,
+            &descriptor,
+            &le64(0),
+        )?,
+        "invalid",
+    )?;
+    let name = "redacted_removal_unknown_field";
+    g.bad::<CustodyEvent>(
+        name,
+        "A redacted event that removes segments of field 3 from an envelope of three fields (0 to 2).",
+        replace_once(
+            name,
+            &encode(&s::event_redacted()?)?,
+            &removal_bytes(2, &[(0, 3)]),
+            &removal_bytes(3, &[(0, 3)]),
         )?,
         "invalid",
     )?;

@@ -39,5 +39,8 @@ pub const HASH_ENVELOPE: &[u8] = b"rogatory/v1 envelope";
 pub const HASH_EVENT: &[u8] = b"rogatory/v1 custody-event";
 /// SHA-256 prefix of a ledger line hash.
 pub const HASH_LEDGER: &[u8] = b"rogatory/v1 ledger-line";
+/// SHA-256 prefix of the stable name of a node in a CASE/UCO export (not a
+/// security use: it only makes the names stable).
+pub const CASE_NODE: &[u8] = b"rogatory/v1 case-node";
 /// SHA-256 prefix of the container footer check value.
 pub const HASH_FOOTER: &[u8] = b"rogatory/v1 footer";

@@ -101,7 +101,7 @@ fn trailer() {
     // commitment.
     let head = cat(&[&0u64.to_le_bytes(), &[0x33; 32]]);
     refused::<Trailer>(&cat(&[&head, &MAX]), OVER);
-    // One field whose leaf count is 2^64-1.
+    // One field whose leaves (one byte string) have the length 2^64-1.
     refused::<Trailer>(&cat(&[&head, &1u64.to_le_bytes(), &MAX]), OVER);
 }
 

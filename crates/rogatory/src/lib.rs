@@ -10,10 +10,13 @@
 //!   I/O);
 //! - [`core`]: identities and trust stores, sealing, verifying
 //!   and opening packages, custody (sans-IO: streams over `Read`/`Write`,
-//!   the caller passes the time in).
+//!   the caller passes the time in);
+//! - `transport` (feature `transport`): delivery over QUIC with mutual
+//!   authentication by pinned party cards, resume and signed receipts.
 //!
-//! Redaction (`redact`) and transport (`transport`) will follow behind
-//! features of the same names.
+//! - `redact` (feature `redact`): removing fields and segments while every
+//!   proof holds, PII detectors and redaction policies, forwarding within
+//!   the sender's onward-transfer consent, and extracts for courts.
 //!
 //! ```text
 //!  forensic tool ──Read──▶ core::Sealer ──Write──▶ package file
@@ -24,4 +27,8 @@
 #![deny(missing_docs)]
 
 pub use rogatory_core as core;
+#[cfg(feature = "redact")]
+pub use rogatory_redact as redact;
+#[cfg(feature = "transport")]
+pub use rogatory_transport as transport;
 pub use rogatory_wire as wire;

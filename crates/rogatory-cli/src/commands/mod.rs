@@ -2,10 +2,17 @@
 //! output, does its work through the libraries and prints the result.
 
 mod card;
+mod custody;
+mod demo;
+mod extract;
+mod forward;
 mod inspect;
 mod keygen;
+mod ledger;
+pub(crate) mod ledger_util;
 mod manifest;
 mod open;
+mod redact;
 mod seal;
 mod trust;
 mod verify;
@@ -17,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rogatory::core::{Identity, TrustStore};
 use rogatory::wire::{PartyCard, Timestamp, decode};
 
-use crate::cli::{CardCommand, Cli, Command, TrustCommand};
+use crate::cli::{CardCommand, Cli, Command, CustodyCommand, LedgerCommand, TrustCommand};
 use crate::error::{CliError, Result};
 
 /// `writeln!` to the command's output, mapping a failed write to
@@ -50,6 +57,21 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Open(args) => open::run(&args, out),
         Command::Verify(args) => verify::run(&args, out),
         Command::Inspect(args) => inspect::run(&args, out),
+        Command::Custody(CustodyCommand::Show(args)) => custody::show(&args, out),
+        Command::Custody(CustodyCommand::Append(args)) => custody::append(&args, out),
+        Command::Custody(CustodyCommand::VerifyReceipt(args)) => {
+            custody::verify_receipt_cmd(&args, out)
+        }
+        Command::Custody(CustodyCommand::Export(args)) => custody::export(&args, out),
+        Command::Ledger(LedgerCommand::Verify { dir }) => ledger::verify(&dir, out),
+        Command::Ledger(LedgerCommand::Report { dir, since, json }) => {
+            ledger::report(&dir, since.as_deref(), json, out)
+        }
+        Command::Demo(args) => demo::run(&args, out),
+        Command::Redact(args) => redact::run(&args, out),
+        Command::Forward(args) => forward::run(&args, out),
+        Command::Extract(args) => extract::run(&args, out),
+        Command::VerifyExtract(args) => extract::verify(&args, out),
     }
 }
 

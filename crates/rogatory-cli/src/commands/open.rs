@@ -4,11 +4,12 @@
 
 use std::io::Write;
 
+use rogatory::core::ledger::Record;
 use rogatory::core::package::safe_file_name;
-use rogatory::core::{CoreError, Package};
-use rogatory::wire::{ContentDescriptor, FieldBody};
+use rogatory::core::{CoreError, Package, Signer};
+use rogatory::wire::{ContentDescriptor, FieldBody, LedgerAction};
 
-use super::{load_identity, load_trust, now, occupied, outln};
+use super::{ledger_util, load_identity, load_trust, now, occupied, outln};
 use crate::cli::OpenArgs;
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -27,6 +28,10 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
     let trust = load_trust(&args.trust)?;
     let now = now()?;
+    let mut ledger = ledger_util::open(
+        &ledger_util::dir(&args.ledger, &args.key, &identity),
+        &identity,
+    )?;
 
     let spinner = progress::spinner("verifying");
     let verified = Package::open(&args.package).and_then(|p| p.verify(&trust));
@@ -87,6 +92,7 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
     let bar = progress::bytes(total, "opening");
     let mut cleared = 0usize;
     let mut failed = 0usize;
+    let mut opened = 0u32;
     for (d, plan) in fields.iter().zip(plans) {
         let name = d.name.as_str();
         match plan {
@@ -101,6 +107,7 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
                 bar.set_message(name.to_owned());
                 match unlocked.open_field_to_dir(d.index, &args.out_dir) {
                     Ok(path) => {
+                        opened += 1;
                         bar.inc(d.size);
                         outln!(
                             out,
@@ -119,6 +126,25 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     bar.finish_and_clear();
+
+    // `open` never modifies the package: the opening is recorded in the
+    // party's ledger only (spec §10, §11).
+    let m = unlocked.metadata();
+    let report = unlocked.report();
+    let mut line = Record::new(
+        now,
+        LedgerAction::Opened,
+        report.package_id,
+        report.package_digest,
+    );
+    line.partner = ledger_util::sender_partner(m, identity.party());
+    line.fields = opened;
+    let head = ledger.append(
+        &identity,
+        ledger_util::with_package(line, m),
+        &format!("opened {opened} field(s)"),
+    )?;
+    outln!(out, "ledger:      {} (head {head})", ledger.dir().display());
     if failed > 0 {
         return Err(CliError::FieldsNotOpened { failed, cleared });
     }

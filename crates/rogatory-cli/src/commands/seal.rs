@@ -6,21 +6,23 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use rogatory::core::custody::event_hash;
 use rogatory::core::fsutil::{sync_dir, temp_path};
+use rogatory::core::ledger::Record;
 use rogatory::core::package::safe_file_name;
 use rogatory::core::seal::SealedPackage;
 use rogatory::core::time::{format_date, parse_date, parse_date_end};
 use rogatory::core::{
-    FieldSpec, Identity, PackageInfo, Recipient, Sealer, Signer, TrustStore, system_rng,
+    FieldSpec, Identity, Package, PackageInfo, Recipient, Sealer, Signer, TrustStore, system_rng,
 };
 use rogatory::wire::{
-    CategorySet, Digest, FieldKind, FieldName, MediaType, OnwardConsent, PartyId, PartySet,
-    Priority, Provenance, Tag, TagSet, Text, Timestamp, Token,
+    CategorySet, Digest, FieldKind, FieldName, LedgerAction, MediaType, OnwardConsent, PartyId,
+    PartySet, Priority, Provenance, Tag, TagSet, Text, Timestamp, Token,
 };
 use sha2::{Digest as _, Sha256};
 
 use super::manifest::{FieldRequest, Onward, ProvenanceRequest, Request};
-use super::{load_identity, load_trust, now, occupied, outln, warn};
+use super::{ledger_util, load_identity, load_trust, now, occupied, outln, warn};
 use crate::cli::{KindArg, PriorityArg, SealArgs};
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -48,6 +50,11 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
     let recipients = recipients(&request.to, &trust, now)?;
     let inputs = inputs(&request.fields)?;
     let info = package_info(&request, inputs.len(), now)?;
+    let facts = LedgerFacts::of(&info);
+    let mut ledger = ledger_util::open(
+        &ledger_util::dir(&args.ledger, &args.key, &identity),
+        &identity,
+    )?;
     for input in &inputs {
         let readers: Vec<&str> = recipients
             .iter()
@@ -82,6 +89,27 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
     }
     sync_dir(&args.output)?;
 
+    // One ledger line per recipient, so that the report counts packages per
+    // partner (spec §11.4).
+    let sealed_event = Package::open(&args.output)?
+        .events()
+        .first()
+        .map(event_hash)
+        .transpose()?;
+    let done = format!("sealed {}", args.output.display());
+    let mut head = None;
+    for r in &recipients {
+        let mut line = Record::new(
+            now,
+            LedgerAction::Sealed,
+            sealed.package_id,
+            sealed.package_digest,
+        );
+        line.event = sealed_event;
+        line.partner = Some(r.party.party.clone());
+        head = Some(ledger.append(&identity, facts.fill(line), &done)?);
+    }
+
     outln!(out, "sealed:      {}", args.output.display());
     outln!(out, "package id:  {}", sealed.package_id);
     outln!(out, "digest:      {}", sealed.package_digest);
@@ -89,6 +117,9 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
     outln!(out, "sender:      {}", identity.party());
     let names: Vec<&str> = recipients.iter().map(|r| r.party.party.as_str()).collect();
     outln!(out, "recipients:  {}", names.join(", "));
+    if let Some(head) = head {
+        outln!(out, "ledger:      {} (head {head})", ledger.dir().display());
+    }
     outln!(out, "fields:");
     for (f, spec) in sealed.fields.iter().zip(&sealed.specs) {
         let readers: Vec<&str> = recipients
@@ -112,6 +143,33 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The package's facts for its ledger lines (never the case reference).
+struct LedgerFacts {
+    legal_basis: Text,
+    categories: CategorySet,
+    priority: Priority,
+    retain_until: Timestamp,
+}
+
+impl LedgerFacts {
+    fn of(info: &PackageInfo) -> Self {
+        Self {
+            legal_basis: info.legal_basis.clone(),
+            categories: info.data_categories.clone(),
+            priority: info.priority,
+            retain_until: info.retain_until,
+        }
+    }
+
+    fn fill(&self, mut line: Record) -> Record {
+        line.legal_basis = Some(self.legal_basis.clone());
+        line.categories = self.categories.clone();
+        line.priority = Some(self.priority);
+        line.retain_until = Some(self.retain_until);
+        line
+    }
 }
 
 /// What sealing produced, with the specs for the summary.

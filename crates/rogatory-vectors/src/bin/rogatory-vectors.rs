@@ -2,8 +2,17 @@
 //! vectors of protocol v1.
 //!
 //! ```text
-//! rogatory-vectors [write] [DIR]        write the vectors (default: spec/vectors/wire)
-//! rogatory-vectors check [DIR]          exit 1 if the files differ from the generator
+//! rogatory-vectors [write]              write the wire and the package vectors
+//!                                       (spec/vectors/wire, spec/vectors/package)
+//! rogatory-vectors check                exit 1 if the files differ from the generator
+//! rogatory-vectors [write] DIR          write the wire vectors to DIR
+//! rogatory-vectors check DIR            check the wire vectors in DIR
+//! rogatory-vectors write-packages DIR   write the package vectors to DIR
+//! rogatory-vectors check-packages DIR   check the package vectors in DIR
+//! rogatory-vectors write-redaction DIR  write the redaction vectors to DIR
+//! rogatory-vectors check-redaction DIR  check the redaction vectors in DIR
+//!                                       (`write` and `check` without DIR also do
+//!                                       spec/vectors/redaction)
 //! rogatory-vectors seed-corpus [DIR] CORPUS
 //!                                       fill CORPUS/<fuzz target>/ from the vector files
 //! ```
@@ -11,20 +20,40 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rogatory_vectors::{Error, compare_dir, default_dir, generate, seed_corpus, write_dir};
+use rogatory_vectors::redaction::redaction_dir;
+use rogatory_vectors::{
+    Error, compare_dir, compare_package_dir, default_dir, generate, generate_packages, package_dir,
+    seed_corpus, write_dir, write_package_dir,
+};
 
 const USAGE: &str = "usage: rogatory-vectors [write] [DIR]
        rogatory-vectors check [DIR]
+       rogatory-vectors write-packages DIR
+       rogatory-vectors check-packages DIR
+       rogatory-vectors write-redaction DIR
+       rogatory-vectors check-redaction DIR
        rogatory-vectors seed-corpus [DIR] CORPUS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        [] | ["write"] => write(default_dir()),
+        [] | ["write"] => write(default_dir())
+            .and_then(|_| write_packages(package_dir()))
+            .and_then(|_| write_redaction(redaction_dir())),
         ["write", dir] => write(PathBuf::from(dir)),
-        ["check"] => check(default_dir()),
+        ["write-packages", dir] => write_packages(PathBuf::from(dir)),
+        ["check"] => {
+            let wire = check(default_dir());
+            let packages = check_packages(package_dir());
+            let redaction = check_redaction(redaction_dir());
+            wire.and_then(|a| packages.map(|b| a && b))
+                .and_then(|ab| redaction.map(|c| ab && c))
+        }
+        ["write-redaction", dir] => write_redaction(PathBuf::from(dir)),
+        ["check-redaction", dir] => check_redaction(PathBuf::from(dir)),
         ["check", dir] => check(PathBuf::from(dir)),
+        ["check-packages", dir] => check_packages(PathBuf::from(dir)),
         ["seed-corpus", corpus] => seed(default_dir(), PathBuf::from(corpus)),
         ["seed-corpus", dir, corpus] => seed(PathBuf::from(dir), PathBuf::from(corpus)),
         ["-h" | "--help" | "help"] => {
@@ -70,6 +99,68 @@ fn check(dir: PathBuf) -> Result<bool, Error> {
         Ok(true)
     } else {
         eprintln!("the vectors are not current: run `cargo run -p rogatory-vectors`");
+        Ok(false)
+    }
+}
+
+fn write_packages(dir: PathBuf) -> Result<bool, Error> {
+    let vectors = generate_packages()?;
+    let n = write_package_dir(&dir, &vectors)?;
+    let negative = vectors.iter().filter(|v| v.negative).count();
+    println!(
+        "wrote {n} package vectors ({} positive, {negative} negative) to {}",
+        n - negative,
+        dir.display()
+    );
+    Ok(true)
+}
+
+fn check_packages(dir: PathBuf) -> Result<bool, Error> {
+    let vectors = generate_packages()?;
+    let diffs = compare_package_dir(&dir, &vectors)?;
+    for d in &diffs {
+        eprintln!("{d}");
+    }
+    if diffs.is_empty() {
+        println!(
+            "{} package vectors in {} are current",
+            vectors.len(),
+            dir.display()
+        );
+        Ok(true)
+    } else {
+        eprintln!("the package vectors are not current: run `cargo run -p rogatory-vectors`");
+        Ok(false)
+    }
+}
+
+fn write_redaction(dir: PathBuf) -> Result<bool, Error> {
+    let vectors = rogatory_vectors::generate_redaction()?;
+    let n = rogatory_vectors::write_redaction_dir(&dir, &vectors)?;
+    let negative = vectors.iter().filter(|v| v.negative).count();
+    println!(
+        "wrote {n} redaction vectors ({} positive, {negative} negative) to {}",
+        n - negative,
+        dir.display()
+    );
+    Ok(true)
+}
+
+fn check_redaction(dir: PathBuf) -> Result<bool, Error> {
+    let vectors = rogatory_vectors::generate_redaction()?;
+    let diffs = rogatory_vectors::compare_redaction_dir(&dir, &vectors)?;
+    for d in &diffs {
+        eprintln!("{d}");
+    }
+    if diffs.is_empty() {
+        println!(
+            "{} redaction vectors in {} are current",
+            vectors.len(),
+            dir.display()
+        );
+        Ok(true)
+    } else {
+        eprintln!("the redaction vectors are not current: run `cargo run -p rogatory-vectors`");
         Ok(false)
     }
 }

@@ -1,0 +1,136 @@
+//! `rogatory ledger ...`: verify a party's ledger, and its transparency
+//! report (spec §11).
+
+use std::io::Write;
+use std::path::Path;
+
+use rogatory::core::ledger;
+use rogatory::core::report::{ALL_ACTIONS, ActionCounts, TransparencyReport, from_ledger};
+use rogatory::core::time::{format_date, format_rfc3339, parse_date};
+
+use super::{flat, now, outln};
+use crate::error::Result;
+
+pub fn verify(dir: &Path, out: &mut dyn Write) -> Result<()> {
+    let r = ledger::verify(dir)?;
+    outln!(out, "verified:    ledger {}", dir.display());
+    outln!(out, "owner:       {}", r.owner);
+    outln!(out, "lines:       {}", r.lines);
+    outln!(out, "head:        {}", r.head);
+    Ok(())
+}
+
+pub fn report(dir: &Path, since: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
+    let since = since.map(parse_date).transpose()?;
+    let r = from_ledger(dir, now()?, since)?;
+    if json {
+        outln!(out, "{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    print_report(&r, out)
+}
+
+fn print_report(r: &TransparencyReport, out: &mut dyn Write) -> Result<()> {
+    outln!(out, "transparency report");
+    if let Some(l) = &r.ledger {
+        outln!(
+            out,
+            "ledger:      {}, {} lines, head {}",
+            l.owner,
+            l.lines,
+            l.head
+        );
+    }
+    let period = match (r.since, r.first, r.last) {
+        (Some(s), _, _) => format!("from {} to {}", format_date(s), format_date(r.now)),
+        (None, Some(f), _) => format!("from {} to {}", format_date(f), format_date(r.now)),
+        (None, None, _) => format!("to {}", format_date(r.now)),
+    };
+    outln!(out, "period:      {period}");
+    outln!(out, "made at:     {}", format_rfc3339(r.now));
+    outln!(out, "lines:       {}", r.lines);
+    outln!(out, "packages:    {}", r.packages);
+    outln!(out);
+    outln!(
+        out,
+        "actions (ledger lines; a package sealed for two recipients is two lines)"
+    );
+    let mut rows = vec![("all".to_owned(), r.actions)];
+    table(out, "", &mut rows)?;
+    for (title, heading, map) in [
+        (
+            "packages per partner jurisdiction",
+            "partner",
+            &r.by_partner,
+        ),
+        ("packages per legal basis", "legal basis", &r.by_legal_basis),
+        ("packages per data category", "category", &r.by_category),
+        ("packages per priority", "priority", &r.by_priority),
+    ] {
+        outln!(out);
+        outln!(out, "{title}");
+        if map.is_empty() {
+            outln!(out, "  (none)");
+            continue;
+        }
+        let mut rows: Vec<(String, ActionCounts)> =
+            map.iter().map(|(k, v)| (flat(k), *v)).collect();
+        table(out, heading, &mut rows)?;
+    }
+    outln!(out);
+    let red = &r.redactions;
+    outln!(
+        out,
+        "redactions:  {} of {} package(s), {} field(s) touched",
+        red.redactions,
+        red.packages,
+        red.fields
+    );
+    for (reason, n) in &red.by_reason {
+        outln!(out, "  {n:>6}  {}", flat(reason));
+    }
+    if red.without_reason > 0 {
+        outln!(out, "  {:>6}  (no reason stated)", red.without_reason);
+    }
+    let o = &r.opened;
+    outln!(
+        out,
+        "opened:      {} field(s) in {} opening(s) of {} package(s)",
+        o.fields,
+        o.openings,
+        o.packages
+    );
+    outln!(
+        out,
+        "retention:   {} of {} package(s) past their retain-until on {}",
+        r.retention.past_retain_until,
+        r.retention.packages,
+        format_date(r.now)
+    );
+    Ok(())
+}
+
+/// A table of counts: one row per key, one column per action.
+fn table(out: &mut dyn Write, heading: &str, rows: &mut [(String, ActionCounts)]) -> Result<()> {
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .chain([heading.len()])
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    let mut line = format!("  {heading:<width$}");
+    for a in ALL_ACTIONS {
+        line.push_str(&format!(" {:>9}", a.name()));
+    }
+    outln!(out, "{}", line.trim_end());
+    for (key, counts) in rows.iter() {
+        let key: String = key.chars().take(width).collect();
+        let mut line = format!("  {key:<width$}");
+        for a in ALL_ACTIONS {
+            line.push_str(&format!(" {:>9}", counts.get(a)));
+        }
+        outln!(out, "{line}");
+    }
+    Ok(())
+}

@@ -1,0 +1,716 @@
+//! Deliveries over QUIC on 127.0.0.1: end to end, duplicates, limits, the
+//! refusals of mutual authentication (THREATS #19), and many senders at
+//! once. Every test is bounded in time.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use common::*;
+use rogatory_core::custody::event_hash;
+use rogatory_core::identity::TlsKey;
+use rogatory_core::ledger;
+use rogatory_core::{Identity, Key32, Package, Signer};
+use rogatory_transport::sender::receipt_path;
+use rogatory_transport::{
+    Destination, DirStore, NoProgress, Receiver, ReceiverConfig, ReceiverStats, Sender, Store,
+    TransportError,
+};
+use rogatory_wire::{
+    CustodyEvent, EventBody, LedgerAction, PartyId, RejectReason, Timestamp, decode,
+};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+struct Running {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<rogatory_transport::Result<ReceiverStats>>,
+}
+
+impl Running {
+    async fn start(cfg: ReceiverConfig) -> Self {
+        let r = Receiver::start(cfg, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let addr = r.local_addr().unwrap();
+        let (stop, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(r.run(
+            async move {
+                let _ = rx.await;
+            },
+            false,
+        ));
+        Self { addr, stop, task }
+    }
+
+    fn dest(&self, party: &str) -> Destination {
+        Destination {
+            party: PartyId::new(party).unwrap(),
+            addr: self.addr,
+        }
+    }
+
+    async fn stop(self) -> ReceiverStats {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap()
+    }
+}
+
+struct Pair {
+    dir: tempfile::TempDir,
+    de: Arc<Identity>,
+    fr: Arc<Identity>,
+    de_trust: Arc<rogatory_core::TrustStore>,
+    fr_trust: Arc<rogatory_core::TrustStore>,
+}
+
+impl Pair {
+    fn new() -> Self {
+        let de = identity("de.bka");
+        let fr = identity("fr.pnat");
+        let de_trust = trust(&[(&de, &[]), (&fr, &["category:content"])]);
+        let fr_trust = trust(&[(&de, &[]), (&fr, &[])]);
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["de", "fr"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        Self {
+            dir,
+            de,
+            fr,
+            de_trust,
+            fr_trust,
+        }
+    }
+
+    fn path(&self, rel: &str) -> std::path::PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn package(&self, name: &str, size: usize) -> std::path::PathBuf {
+        let chat = b"2026-01-01 alice: meet at 9\n".to_vec();
+        let disk = bytes(size, 7);
+        seal(
+            &self.de,
+            &self.de_trust,
+            &[&self.fr],
+            &[
+                ("chat.txt", &chat, &["category:content"]),
+                ("disk.img", &disk, &["category:content"]),
+            ],
+            &self.path(&format!("de/{name}")),
+        )
+    }
+
+    fn receiver(&self) -> ReceiverConfig {
+        receiver_config(&self.fr, &self.fr_trust, &self.path("fr"))
+    }
+
+    fn sender(&self) -> rogatory_transport::SenderConfig {
+        sender_config(&self.de, &self.de_trust, &self.path("de"))
+    }
+}
+
+fn events(path: &Path) -> Vec<CustodyEvent> {
+    Package::open(path).unwrap().events().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivers_end_to_end_with_a_verified_receipt() {
+    bounded(60, async {
+        let w = Pair::new();
+        let pkg = w.package("evidence.rgt", 3 << 20);
+        let rx = Running::start(w.receiver()).await;
+        let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
+        let d = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        sender.close().await;
+
+        // The sender: one `sent` event, the receipt beside the package, a
+        // ledger line.
+        let evs = events(&pkg);
+        assert_eq!(evs.len(), 2);
+        assert!(
+            matches!(evs[1].clear.body, EventBody::Sent { receiver } if receiver == w.fr.key_id())
+        );
+        assert_eq!(d.sent_event, event_hash(&evs[1]).unwrap());
+        assert!(!d.already_delivered);
+        assert_eq!(d.accept_offsets, vec![0]);
+        let size = std::fs::metadata(&pkg).unwrap().len();
+        assert_eq!(d.bytes_sent, size);
+        assert_eq!(d.frames_sent, size.div_ceil(1 << 20));
+        assert_eq!(d.report.receiver.as_str(), "fr.pnat");
+        let stored: CustodyEvent = decode(&std::fs::read(receipt_path(&pkg)).unwrap()).unwrap();
+        assert_eq!(stored, d.receipt);
+        let de_ledger = ledger::entries(&w.path("de/ledger")).unwrap();
+        assert!(de_ledger.iter().any(|e| e.line.action == LedgerAction::Sent
+            && e.line.event == Some(d.sent_event)
+            && e.line.partner.as_ref().map(|p| p.as_str()) == Some("fr.pnat")));
+
+        // The receiver: the package in place, its `received` event last, the
+        // receipt stored, a ledger line naming it.
+        let stats = rx.stop().await;
+        assert_eq!(stats.receipts, 1);
+        assert_eq!(stats.data_bytes, size);
+        let store = DirStore::open(w.path("fr/store")).unwrap();
+        assert!(store.unacknowledged().unwrap().is_empty());
+        let key = rogatory_transport::DeliveryKey {
+            package_id: Package::open(&pkg).unwrap().package_id(),
+            bytes_digest: d.report.bytes_digest,
+        };
+        let at_fr = store.package_path(&key).unwrap().unwrap();
+        let fr_events = events(&at_fr);
+        assert_eq!(fr_events.len(), 3);
+        assert_eq!(fr_events[2], d.receipt);
+        assert_eq!(store.receipt(&key).unwrap().unwrap(), d.receipt);
+        let fr_ledger = ledger::entries(&w.path("fr/ledger")).unwrap();
+        let line = &fr_ledger.last().unwrap().line;
+        assert_eq!(line.action, LedgerAction::Received);
+        assert_eq!(line.event, Some(event_hash(&d.receipt).unwrap()));
+        assert_eq!(line.partner.as_ref().unwrap().as_str(), "de.bka");
+        assert!(line.legal_basis.is_some());
+        ledger::verify(&w.path("fr/ledger")).unwrap();
+        match d.receipt.clear.body {
+            EventBody::Received { ledger_head, .. } => assert_eq!(ledger_head, line.prev),
+            _ => panic!("not a receipt"),
+        }
+        // The receiver reads what it is cleared for.
+        let mut u = Package::open(&at_fr)
+            .unwrap()
+            .verify(&w.fr_trust)
+            .unwrap()
+            .unlock(&w.fr, now())
+            .unwrap();
+        let mut out = Vec::new();
+        u.open_field(1, &mut out).unwrap();
+        assert_eq!(out, bytes(3 << 20, 7));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_delivery_gets_the_first_receipt() {
+    bounded(60, async {
+        let w = Pair::new();
+        let pkg = w.package("dup.rgt", 100_000);
+        let rx = Running::start(w.receiver()).await;
+        let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
+        let first = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        // Without the stored receipt the sender asks again: same `sent`
+        // event, same bytes, so the receiver answers with its first receipt.
+        std::fs::remove_file(receipt_path(&pkg)).unwrap();
+        let second = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        assert!(second.already_delivered);
+        assert_eq!(second.receipt, first.receipt);
+        assert_eq!(second.frames_sent, 0);
+        assert_eq!(events(&pkg).len(), 2, "the `sent` event is appended once");
+        // With the stored receipt it is done without asking.
+        let third = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        assert!(third.already_delivered);
+        assert_eq!(third.attempts, 0);
+        sender.close().await;
+        let stats = rx.stop().await;
+        assert_eq!(stats.receipts, 1);
+        assert_eq!(stats.already_have, 1);
+        let lines = ledger::entries(&w.path("de/ledger")).unwrap();
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|e| e.line.action == LedgerAction::Sent)
+                .count(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_offer_is_rejected_before_any_data() {
+    bounded(60, async {
+        let w = Pair::new();
+        let pkg = w.package("big.rgt", 200_000);
+        let mut cfg = w.receiver();
+        cfg.limits.max_package_size = 100_000;
+        let rx = Running::start(cfg).await;
+        let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
+        let err = sender.deliver(&pkg, &NoProgress).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TransportError::Rejected {
+                    reason: RejectReason::TooLarge,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        sender.close().await;
+        let stats = rx.stop().await;
+        assert_eq!(stats.data_frames, 0);
+        assert_eq!(stats.rejected, 1);
+        let partials = std::fs::read_dir(w.path("fr/store/partial"))
+            .unwrap()
+            .count();
+        assert_eq!(partials, 0, "no partial file for a refused offer");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_client_is_refused_at_the_handshake() {
+    bounded(60, async {
+        let w = Pair::new();
+        let pkg = w.package("e.rgt", 10_000);
+        let mut cfg = w.receiver();
+        cfg.trust = trust(&[(&w.fr, &[])]); // fr.pnat does not know de.bka
+        let rx = Running::start(cfg).await;
+        let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
+        let err = sender.deliver(&pkg, &NoProgress).await.unwrap_err();
+        assert!(matches!(err, TransportError::Handshake(_)), "{err}");
+        assert!(!err.is_retryable());
+        let stats = rx.stop().await;
+        assert!(stats.handshakes_refused >= 1);
+        assert_eq!(stats.data_frames, 0);
+    })
+    .await;
+}
+
+/// THREATS #19: a client presenting a certificate that is not the one its
+/// card pins is refused, even though the card itself is trusted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_that_does_not_match_its_pin_is_refused() {
+    bounded(60, async {
+        let w = Pair::new();
+        let t = now().0;
+        let party = PartyId::new("de.bka").unwrap();
+        let (nb, na) = (Timestamp(t - DAY), Timestamp(t + 365 * DAY));
+        let real_tls = TlsKey::generate(&party, nb, na).unwrap();
+        let pin = real_tls.spki_sha256;
+        let seed = Key32::from_bytes([41; 32]);
+        let agree = Key32::from_bytes([42; 32]);
+        let real = Arc::new(
+            Identity::from_secrets(party.clone(), &seed, &agree, pin, Some(real_tls), nb, na)
+                .unwrap(),
+        );
+        // Same card (same keys and pin), another TLS key.
+        let other_tls = TlsKey::generate(&party, nb, na).unwrap();
+        let impostor = Arc::new(
+            Identity::from_secrets(party, &seed, &agree, pin, Some(other_tls), nb, na).unwrap(),
+        );
+        assert_eq!(impostor.card(), real.card());
+        let de_trust = trust(&[(&real, &[]), (&w.fr, &["category:content"])]);
+        let fr_trust = trust(&[(&real, &[]), (&w.fr, &[])]);
+        let pkg = seal(
+            &real,
+            &de_trust,
+            &[&w.fr],
+            &[("chat.txt", b"hello\n", &["category:content"])],
+            &w.path("de/p.rgt"),
+        );
+        let rx = Running::start(receiver_config(&w.fr, &fr_trust, &w.path("fr"))).await;
+        let sender = Sender::new(
+            sender_config(&impostor, &de_trust, &w.path("de")),
+            rx.dest("fr.pnat"),
+        )
+        .unwrap();
+        let err = sender.deliver(&pkg, &NoProgress).await.unwrap_err();
+        assert!(matches!(err, TransportError::Handshake(_)), "{err}");
+        // The real certificate goes through.
+        let sender = Sender::new(
+            sender_config(&real, &de_trust, &w.path("de")),
+            rx.dest("fr.pnat"),
+        )
+        .unwrap();
+        sender.deliver(&pkg, &NoProgress).await.unwrap();
+        sender.close().await;
+        let stats = rx.stop().await;
+        assert!(stats.handshakes_refused >= 1);
+        assert_eq!(stats.receipts, 1);
+    })
+    .await;
+}
+
+/// THREATS #19: a trusted party answering in place of the receiver the
+/// sender means to reach is refused by the sender.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_impersonated_by_another_trusted_party_is_refused() {
+    bounded(60, async {
+        let w = Pair::new();
+        let nl = identity("nl.om");
+        let de_trust = trust(&[(&w.de, &[]), (&w.fr, &["category:content"]), (&nl, &[])]);
+        let nl_trust = trust(&[(&w.de, &[]), (&nl, &[])]);
+        let pkg = seal(
+            &w.de,
+            &de_trust,
+            &[&w.fr, &nl],
+            &[("chat.txt", b"hello\n", &["category:content"])],
+            &w.path("de/p.rgt"),
+        );
+        std::fs::create_dir_all(w.path("nl")).unwrap();
+        let rx = Running::start(receiver_config(&nl, &nl_trust, &w.path("nl"))).await;
+        let sender = Sender::new(
+            sender_config(&w.de, &de_trust, &w.path("de")),
+            rx.dest("fr.pnat"), // nl.om listens there
+        )
+        .unwrap();
+        let err = sender.deliver(&pkg, &NoProgress).await.unwrap_err();
+        assert!(matches!(err, TransportError::Handshake(_)), "{err}");
+        let stats = rx.stop().await;
+        assert_eq!(stats.data_frames, 0);
+        assert_eq!(stats.receipts, 0);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_senders_deliver_four_packages_each_at_once() {
+    bounded(120, async {
+        let dir = tempfile::tempdir().unwrap();
+        let fr = identity("fr.pnat");
+        let senders: Vec<Arc<Identity>> =
+            (0..8).map(|i| identity(&format!("s{i}.police"))).collect();
+        let mut cards: Vec<(&Identity, &[&str])> = vec![(&fr, &[])];
+        cards.extend(senders.iter().map(|s| (s.as_ref(), &[][..])));
+        let fr_trust = trust(&cards);
+        std::fs::create_dir_all(dir.path().join("fr")).unwrap();
+        let rx = Running::start(receiver_config(&fr, &fr_trust, &dir.path().join("fr"))).await;
+        let mut jobs = Vec::new();
+        for (i, s) in senders.iter().enumerate() {
+            let sdir = dir.path().join(format!("s{i}"));
+            std::fs::create_dir_all(&sdir).unwrap();
+            let strust = trust(&[(s, &[]), (&fr, &["category:content"])]);
+            let pkgs: Vec<_> = (0..4)
+                .map(|k| {
+                    let content = bytes(300_000 + 250_000 * k, (i * 4 + k) as u32);
+                    seal(
+                        s,
+                        &strust,
+                        &[&fr],
+                        &[("disk.img", &content, &["category:content"])],
+                        &sdir.join(format!("p{k}.rgt")),
+                    )
+                })
+                .collect();
+            let sender = Sender::new(sender_config(s, &strust, &sdir), rx.dest("fr.pnat")).unwrap();
+            jobs.push(tokio::spawn(async move {
+                let results = sender.deliver_all(&pkgs, 4, Arc::new(NoProgress)).await;
+                sender.close().await;
+                results
+            }));
+        }
+        for job in jobs {
+            for r in job.await.unwrap() {
+                let d = r.unwrap();
+                assert!(!d.already_delivered);
+            }
+        }
+        let stats = rx.stop().await;
+        assert_eq!(stats.receipts, 32);
+        ledger::verify(&dir.path().join("fr/ledger")).unwrap();
+        assert_eq!(
+            ledger::entries(&dir.path().join("fr/ledger"))
+                .unwrap()
+                .len(),
+            32
+        );
+    })
+    .await;
+}
+
+/// A raw session on a fresh connection as `id`, for the abuse cases.
+async fn raw_session(
+    id: &Identity,
+    trust: &rogatory_core::TrustStore,
+    to: &Identity,
+    addr: SocketAddr,
+) -> (
+    quinn::Endpoint,
+    quinn::SendStream,
+    rogatory_transport::frame::FrameReader,
+) {
+    use rogatory_transport::{config, tls};
+    let entry = trust.require(&to.key_id()).unwrap();
+    let client =
+        config::quic_client_config(tls::client_config(id, entry).unwrap(), &limits()).unwrap();
+    let endpoint = config::endpoint("127.0.0.1:0".parse().unwrap(), None).unwrap();
+    let conn = endpoint
+        .connect_with(client, addr, "rogatory.invalid")
+        .unwrap()
+        .await
+        .unwrap();
+    let (send, recv) = conn.open_bi().await.unwrap();
+    (
+        endpoint,
+        send,
+        rogatory_transport::frame::FrameReader::new(recv),
+    )
+}
+
+fn offer_of(pkg: &Path) -> rogatory_wire::Frame {
+    rogatory_wire::Frame::Offer(rogatory_wire::Offer {
+        package_id: Package::open(pkg).unwrap().package_id(),
+        bytes_digest: rogatory_core::actions::bytes_digest(pkg).unwrap(),
+        size: std::fs::metadata(pkg).unwrap().len(),
+    })
+}
+
+async fn expect_reject(reader: &mut rogatory_transport::frame::FrameReader, want: RejectReason) {
+    match reader.next().await {
+        Ok(Some(rogatory_wire::Frame::Reject { reason, .. })) => assert_eq!(reason, want),
+        other => panic!("expected a rejection {want:?}, got {other:?}"),
+    }
+}
+
+/// A sender that stalls after its offer and one frame is cut off after the
+/// idle limit; one that sends a frame at the wrong offset, or announces a
+/// frame above FRAME_MAX, is refused as malformed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_and_malformed_senders_are_cut_off() {
+    use rogatory_transport::frame::write_frame;
+    use rogatory_wire::{Bytes, Frame};
+    use std::time::{Duration, Instant};
+    bounded(60, async {
+        let w = Pair::new();
+        let pkg = w.package("p.rgt", 3 << 20);
+        // The `sent` event the raw sessions offer.
+        rogatory_core::actions::append_event(
+            &pkg,
+            &w.de,
+            &w.de_trust,
+            now(),
+            EventBody::Sent {
+                receiver: w.fr.key_id(),
+            },
+            rogatory_core::actions::Details::default(),
+            &mut rogatory_core::system_rng(),
+        )
+        .unwrap();
+        let mut cfg = w.receiver();
+        cfg.limits.idle_timeout = Duration::from_millis(700);
+        let rx = Running::start(cfg).await;
+
+        // Stalls after one data frame.
+        let (_e, mut send, mut reader) = raw_session(&w.de, &w.de_trust, &w.fr, rx.addr).await;
+        write_frame(&mut send, &offer_of(&pkg)).await.unwrap();
+        assert!(matches!(
+            reader.next().await.unwrap(),
+            Some(Frame::Accept { offset: 0 })
+        ));
+        let data = Frame::Data {
+            offset: 0,
+            payload: Bytes::new(std::fs::read(&pkg).unwrap()[..1000].to_vec()).unwrap(),
+        };
+        write_frame(&mut send, &data).await.unwrap();
+        let t = Instant::now();
+        expect_reject(&mut reader, RejectReason::Timeout).await;
+        assert!(t.elapsed() < Duration::from_secs(5));
+
+        // Resumes at what was stored, then sends a frame at the wrong offset.
+        let (_e, mut send, mut reader) = raw_session(&w.de, &w.de_trust, &w.fr, rx.addr).await;
+        write_frame(&mut send, &offer_of(&pkg)).await.unwrap();
+        assert!(matches!(
+            reader.next().await.unwrap(),
+            Some(Frame::Accept { offset: 1000 })
+        ));
+        let wrong = Frame::Data {
+            offset: 5,
+            payload: Bytes::new(vec![0; 10]).unwrap(),
+        };
+        write_frame(&mut send, &wrong).await.unwrap();
+        expect_reject(&mut reader, RejectReason::Malformed).await;
+
+        // Announces a frame above FRAME_MAX.
+        let (_e, mut send, mut reader) = raw_session(&w.de, &w.de_trust, &w.fr, rx.addr).await;
+        write_frame(&mut send, &offer_of(&pkg)).await.unwrap();
+        assert!(matches!(
+            reader.next().await.unwrap(),
+            Some(Frame::Accept { .. })
+        ));
+        send.write_all(&u32::MAX.to_le_bytes()).await.unwrap();
+        expect_reject(&mut reader, RejectReason::Malformed).await;
+
+        let stats = rx.stop().await;
+        assert_eq!(stats.rejected, 3);
+        assert_eq!(stats.receipts, 0);
+    })
+    .await;
+}
+
+/// Offers `pkg` on a raw session and sends all of it; returns the answer.
+async fn raw_deliver(
+    id: &Identity,
+    trust: &rogatory_core::TrustStore,
+    to: &Identity,
+    addr: SocketAddr,
+    pkg: &Path,
+) -> rogatory_wire::Frame {
+    use rogatory_transport::frame::write_frame;
+    use rogatory_wire::{Bytes, Frame};
+    let (_e, mut send, mut reader) = raw_session(id, trust, to, addr).await;
+    write_frame(&mut send, &offer_of(pkg)).await.unwrap();
+    let Some(Frame::Accept { offset }) = reader.next().await.unwrap() else {
+        panic!("not accepted");
+    };
+    let bytes = std::fs::read(pkg).unwrap();
+    let mut pos = offset as usize;
+    for chunk in bytes[pos..].chunks(1 << 20) {
+        let f = Frame::Data {
+            offset: pos as u64,
+            payload: Bytes::new(chunk.to_vec()).unwrap(),
+        };
+        write_frame(&mut send, &f).await.unwrap();
+        pos += chunk.len();
+    }
+    send.finish().unwrap();
+    reader.next().await.unwrap().unwrap()
+}
+
+/// THREATS #11 and #19: the receiver takes custody only when the package's
+/// last event is a send to it signed by the connected party: not a package
+/// sent to someone else, and not another party's send relayed by a trusted
+/// peer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_event_must_be_a_send_to_this_receiver_by_the_peer() {
+    use rogatory_core::actions::{Details, append_event};
+    bounded(60, async {
+        let w = Pair::new();
+        let nl = identity("nl.om");
+        let de_trust = trust(&[(&w.de, &[]), (&w.fr, &["category:content"]), (&nl, &[])]);
+        let fr_trust = trust(&[(&w.de, &[]), (&w.fr, &[]), (&nl, &[])]);
+        let nl_trust = trust(&[(&w.de, &[]), (&w.fr, &[]), (&nl, &[])]);
+        let rx = Running::start(receiver_config(&w.fr, &fr_trust, &w.path("fr"))).await;
+        let sent_to = |name: &str, receiver: &Identity| {
+            let pkg = seal(
+                &w.de,
+                &de_trust,
+                &[&w.fr, &nl],
+                &[("chat.txt", b"hello\n", &["category:content"])],
+                &w.path(&format!("de/{name}")),
+            );
+            append_event(
+                &pkg,
+                &w.de,
+                &de_trust,
+                now(),
+                EventBody::Sent {
+                    receiver: receiver.key_id(),
+                },
+                Details::default(),
+                &mut rogatory_core::system_rng(),
+            )
+            .unwrap();
+            pkg
+        };
+        let reject = |f: rogatory_wire::Frame| match f {
+            rogatory_wire::Frame::Reject { reason, .. } => reason,
+            other => panic!("expected a rejection, got {other:?}"),
+        };
+
+        // de.bka's package sent to nl.om, offered by de.bka to fr.pnat.
+        let to_nl = sent_to("to-nl.rgt", &nl);
+        let answer = raw_deliver(&w.de, &de_trust, &w.fr, rx.addr, &to_nl).await;
+        assert_eq!(reject(answer), RejectReason::NotForYou);
+
+        // de.bka's send to fr.pnat, relayed by nl.om (trusted, but not its actor).
+        let to_fr = sent_to("to-fr.rgt", &w.fr);
+        let answer = raw_deliver(&nl, &nl_trust, &w.fr, rx.addr, &to_fr).await;
+        assert_eq!(reject(answer), RejectReason::NotForYou);
+
+        // The same bytes from de.bka itself are received.
+        let answer = raw_deliver(&w.de, &de_trust, &w.fr, rx.addr, &to_fr).await;
+        assert!(matches!(answer, rogatory_wire::Frame::Receipt { .. }));
+
+        // And a duplicate offered by nl.om is not answered with the receipt.
+        let (_e, mut send, mut reader) = raw_session(&nl, &nl_trust, &w.fr, rx.addr).await;
+        rogatory_transport::frame::write_frame(&mut send, &offer_of(&to_fr))
+            .await
+            .unwrap();
+        assert_eq!(
+            reject(reader.next().await.unwrap().unwrap()),
+            RejectReason::NotForYou
+        );
+        let stats = rx.stop().await;
+        assert_eq!(stats.receipts, 1);
+        assert!(
+            std::fs::read_dir(w.path("fr/store/partial"))
+                .unwrap()
+                .next()
+                .is_none(),
+            "refused bytes are not kept"
+        );
+    })
+    .await;
+}
+
+/// Restart recovery: a package renamed into place without its `received`
+/// event, and one with the event but without ledger line and receipt (a
+/// crash inside step 7), are both finished before the receiver serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_recovery_finishes_committed_deliveries() {
+    use rogatory_core::actions::{Details, append_event, bytes_digest, receive};
+    bounded(60, async {
+        let w = Pair::new();
+        let store = DirStore::open(w.path("fr/store")).unwrap();
+        let mut committed = Vec::new();
+        for name in ["a.rgt", "b.rgt"] {
+            let pkg = w.package(name, 5000);
+            append_event(
+                &pkg,
+                &w.de,
+                &w.de_trust,
+                now(),
+                EventBody::Sent {
+                    receiver: w.fr.key_id(),
+                },
+                Details::default(),
+                &mut rogatory_core::system_rng(),
+            )
+            .unwrap();
+            let key = rogatory_transport::DeliveryKey {
+                package_id: Package::open(&pkg).unwrap().package_id(),
+                bytes_digest: bytes_digest(&pkg).unwrap(),
+            };
+            let at = store.package_file(&key);
+            std::fs::copy(&pkg, &at).unwrap();
+            committed.push((key, at));
+        }
+        // b: crashed after its `received` event, before the ledger line.
+        let (b_key, b_path) = committed[1].clone();
+        let b_receipt = receive(
+            &b_path,
+            &w.fr,
+            &w.fr_trust,
+            now(),
+            b_key.bytes_digest,
+            rogatory_wire::Digest::ZERO,
+            Some(PartyId::new("de.bka").unwrap()),
+            &mut rogatory_core::system_rng(),
+        )
+        .unwrap();
+        assert_eq!(store.unacknowledged().unwrap().len(), 2);
+
+        let rx = Running::start(w.receiver()).await;
+        let stats = rx.stop().await;
+        assert_eq!(stats.recovered, 2);
+        assert!(store.unacknowledged().unwrap().is_empty());
+        assert_eq!(store.receipt(&b_key).unwrap().unwrap(), b_receipt);
+        let lines = ledger::entries(&w.path("fr/ledger")).unwrap();
+        assert_eq!(lines.len(), 2);
+        ledger::verify(&w.path("fr/ledger")).unwrap();
+        // Each receipt names the head its own ledger line follows.
+        for (key, path) in &committed {
+            let receipt = store.receipt(key).unwrap().unwrap();
+            assert_eq!(events(path).last().unwrap(), &receipt);
+            let hash = event_hash(&receipt).unwrap();
+            let line = lines.iter().find(|l| l.line.event == Some(hash)).unwrap();
+            match receipt.clear.body {
+                EventBody::Received { ledger_head, .. } => assert_eq!(ledger_head, line.line.prev),
+                _ => panic!("not a receipt"),
+            }
+        }
+    })
+    .await;
+}
