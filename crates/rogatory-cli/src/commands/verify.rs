@@ -10,8 +10,10 @@ use rogatory::core::time::{format_date, format_rfc3339};
 use rogatory::core::{
     CoreError, Package, TrustStore, UnlockedPackage, VerifiedPackage, VerifyReport,
 };
+use rogatory::redact::{check_onward_consent, check_without_key};
 use rogatory::wire::{Metadata, OnwardConsent, Priority, Tag};
 
+use super::redact::cli as redact_error;
 use super::{flat, load_identity, load_trust, now, outln, warn};
 use crate::cli::VerifyArgs;
 use crate::error::Result;
@@ -21,18 +23,23 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
     let trust = load_trust(&args.trust)?;
     let identity = args.key.as_deref().map(load_identity).transpose()?;
 
+    let mut onward = None;
     let (report, segments_checked) = match identity {
         None => (verify(args, &trust)?.report().clone(), false),
         Some(identity) => {
             let now = now()?;
             match verify(args, &trust)?.unlock(&identity, now) {
-                Ok(unlocked) => (check_segments(unlocked)?, true),
+                Ok(unlocked) => {
+                    onward = Some(check_onward_consent(&unlocked, &trust).map_err(redact_error)?);
+                    (check_segments(unlocked)?, true)
+                }
                 Err(e @ (CoreError::Expired { .. } | CoreError::NotYetValid { .. })) => {
                     // Outside its window a package releases nothing, not even
                     // to a sink: verify it again and check what the library
                     // checks without releasing (the sealed metadata and
                     // custody details).
                     let unlocked = verify(args, &trust)?.unlock_for_verification(&identity)?;
+                    onward = Some(check_onward_consent(&unlocked, &trust).map_err(redact_error)?);
                     warn(&format!(
                         "{}; it verifies, but `open` refuses it and its segments were not checked",
                         window_warning(&e, unlocked.metadata())
@@ -45,17 +52,37 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
     };
 
     if args.json {
-        outln!(out, "{}", serde_json::to_string_pretty(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(o), Some(map)) = (&onward, value.as_object_mut()) {
+            map.insert("onward".into(), serde_json::to_value(o)?);
+        }
+        outln!(out, "{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    print_report(&report, &trust, segments_checked, out)
+    print_report(&report, &trust, segments_checked, out)?;
+    if let Some(o) = &onward {
+        outln!(out, "onward transfer: consent {}", o.consent);
+        for f in &o.forwards {
+            outln!(out, "  {}", serde_json::to_string(f)?);
+        }
+    }
+    Ok(())
 }
 
 /// Parses and verifies the package, with a spinner (the library reports no
 /// progress).
 fn verify(args: &VerifyArgs, trust: &TrustStore) -> Result<VerifiedPackage<File>> {
     let spinner = progress::spinner("verifying");
-    let verified = Package::open(&args.package).and_then(|p| p.verify(trust));
+    let package = Package::open(&args.package);
+    // The redaction rules first, so that a redaction fault is named as one
+    // (a removal without its event, content put back into a removed slot, ...).
+    if let Ok(p) = &package
+        && let Err(e) = check_without_key(p)
+    {
+        spinner.finish_and_clear();
+        return Err(redact_error(e));
+    }
+    let verified = package.and_then(|p| p.verify(trust));
     spinner.finish_and_clear();
     Ok(verified?)
 }
