@@ -30,10 +30,11 @@ fn main() {
     for _ in 0..repeats {
         let v = Package::parse(Cursor::new(&pkg[..]))
             .unwrap()
-            .verify(&p.trust)
+            .verify_lazily(&p.trust)
             .unwrap();
         let mut u = v.unlock(&p.recipients[0], NOW).unwrap();
         u.open_field(0, &mut std::io::sink()).unwrap();
+        u.finish_verification().unwrap();
     }
     let s = t.elapsed().as_secs_f64() / f64::from(repeats);
     println!(

@@ -28,10 +28,11 @@ use crate::custody::{EventSummary, verify_chain};
 use crate::error::{CoreError, Place, Result};
 use crate::identity::Identity;
 use crate::seal::{package_digest, stanzas_digest};
-use crate::segment::{RecordError, RecordParser, SegmentRecord, leaf};
+use crate::segment::{RecordError, RecordSpan, leaf, split_records};
 use crate::stream::StreamDecryptor;
 use crate::trust::TrustStore;
 use crate::wrap::{KeyBundle, unwrap_any};
+use rayon::prelude::*;
 
 /// A parsed package, not yet verified.
 #[derive(Debug)]
@@ -188,6 +189,15 @@ impl<R: Read + Seek> Package<R> {
         self.verify_with(trust, Bodies::NotChecked)
     }
 
+    /// [`Self::verify`] with the ciphertext digests checked as the fields
+    /// are read: each field opened is hashed in the same pass that decrypts
+    /// it (its output, written to a directory, appears only once its digest
+    /// matched), and [`UnlockedPackage::finish_verification`] hashes the
+    /// fields that were not opened. One pass over the bytes instead of two.
+    pub fn verify_lazily(self, trust: &TrustStore) -> Result<VerifiedPackage<R>> {
+        self.verify_with(trust, Bodies::Lazily)
+    }
+
     fn verify_with(mut self, trust: &TrustStore, bodies: Bodies) -> Result<VerifiedPackage<R>> {
         let t = &self.container.trailer;
         let signer = t.signature.signer;
@@ -224,7 +234,11 @@ impl<R: Read + Seek> Package<R> {
                 }
                 FieldBody::Present { .. } => fields.push(FieldCheck {
                     index: i as u32,
-                    state: "present (ciphertext not hashed)",
+                    state: if bodies == Bodies::Lazily {
+                        "present (ciphertext hashed when read)"
+                    } else {
+                        "present (ciphertext not hashed)"
+                    },
                     ciphertext_digest: None,
                 }),
                 FieldBody::Removed => fields.push(FieldCheck {
@@ -372,6 +386,9 @@ pub struct MetadataReport {
 enum Bodies {
     Checked,
     NotChecked,
+    /// Each field's ciphertext is hashed as it is opened, and the rest by
+    /// [`UnlockedPackage::finish_verification`].
+    Lazily,
 }
 
 /// A package whose structure, signature, envelope and custody verified.
@@ -474,6 +491,15 @@ impl<R: Read + Seek> VerifiedPackage<R> {
             metadata: metadata.clone(),
             readable,
         });
+        let lazily = self.bodies == Bodies::Lazily;
+        let pending = self
+            .pkg
+            .container
+            .trailer
+            .fields
+            .iter()
+            .map(|f| lazily && matches!(f.body, FieldBody::Present { .. }))
+            .collect();
         Ok(UnlockedPackage {
             pkg: self.pkg,
             report: self.report,
@@ -481,6 +507,7 @@ impl<R: Read + Seek> VerifiedPackage<R> {
             metadata,
             stanza,
             window: Window::NotChecked,
+            pending,
             bodies: self.bodies,
         })
     }
@@ -520,6 +547,8 @@ pub struct UnlockedPackage<R> {
     stanza: usize,
     window: Window,
     bodies: Bodies,
+    /// Fields whose ciphertext digest is still to be checked.
+    pending: Vec<bool>,
 }
 
 impl<R: Read + Seek + Send> UnlockedPackage<R> {
@@ -548,6 +577,39 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
         self.stanza
     }
 
+    fn mark_hashed(&mut self, i: usize, digest: Digest) {
+        self.pending[i] = false;
+        if let Some(f) = self.report.fields.get_mut(i) {
+            f.state = "present";
+            f.ciphertext_digest = Some(digest);
+        }
+    }
+
+    /// Hashes the ciphertext of every field not yet checked (after
+    /// [`Package::verify_lazily`]): the verification is then complete.
+    pub fn finish_verification(&mut self) -> Result<&VerifyReport> {
+        for i in 0..self.pending.len() {
+            if !self.pending[i] {
+                continue;
+            }
+            let want = match &self.pkg.container.trailer.fields[i].body {
+                FieldBody::Present {
+                    ciphertext_digest, ..
+                } => *ciphertext_digest,
+                FieldBody::Removed => continue,
+            };
+            let found = self.pkg.hash_body(i as u32)?;
+            if found != want {
+                return Err(CoreError::tampered(
+                    Place::Field(i as u32),
+                    "ciphertext digest does not match the envelope",
+                ));
+            }
+            self.mark_hashed(i, found);
+        }
+        Ok(&self.report)
+    }
+
     /// Why a field cannot be opened, or `Ok` if it can.
     pub fn can_open(&self, index: u32) -> Result<()> {
         if self.window != Window::Checked {
@@ -555,7 +617,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                 "unlocked for verification only: the validity window was not checked",
             ));
         }
-        if self.bodies != Bodies::Checked {
+        if self.bodies == Bodies::NotChecked {
             return Err(CoreError::usage(
                 "verified without hashing the field ciphertexts: verify fully before opening",
             ));
@@ -595,19 +657,26 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
     /// the plaintext against any change since.)
     /// Returns the bytes written. On error, what was written so far must be
     /// discarded by the caller ([`Self::open_field_to_dir`] does).
-    pub fn open_field(&mut self, index: u32, out: &mut impl Write) -> Result<u64> {
+    pub fn open_field(&mut self, index: u32, out: &mut (impl Write + Send)) -> Result<u64> {
         self.can_open(index)?;
         let i = index as usize;
         let id = self.pkg.package_id();
-        let (ct_len, commitment, segments) = match &self.pkg.container.trailer.fields[i].body {
-            FieldBody::Present {
-                ciphertext_len,
-                key_commitment,
-                segments,
-                ..
-            } => (*ciphertext_len, *key_commitment, segments.clone()),
-            FieldBody::Removed => return Err(CoreError::usage("removed field")),
-        };
+        let (ct_len, commitment, digest, segments) =
+            match &self.pkg.container.trailer.fields[i].body {
+                FieldBody::Present {
+                    ciphertext_len,
+                    key_commitment,
+                    segments,
+                    ciphertext_digest,
+                    ..
+                } => (
+                    *ciphertext_len,
+                    *key_commitment,
+                    *ciphertext_digest,
+                    segments.clone(),
+                ),
+                FieldBody::Removed => return Err(CoreError::usage("removed field")),
+            };
         let what = format!("field {index}");
         let key = self.bundle.field_keys[i]
             .as_ref()
@@ -623,46 +692,25 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
             ct_len,
             what.clone(),
         )?;
+        let hash_ciphertext = self.pending[i];
         let (mut r, trailer) = self.pkg.container.body_and_trailer(index)?;
         let leaves = &trailer.leaves.fields[i].leaves;
-        let mut parser = RecordParser::default();
+        let mut hasher = blake3::Hasher::new();
         let mut written = 0u64;
-        let mut emit = |rec: SegmentRecord<'_>| -> Result<()> {
-            let place = Place::Segment {
-                field: index,
-                segment: rec.index,
-            };
-            match expected.next() {
-                Some(want) if want == rec.index => {}
-                _ => {
-                    return Err(CoreError::tampered(
-                        place,
-                        "segment out of order or not in the envelope",
-                    ));
-                }
-            }
-            let l = leaves
-                .get(rec.index as usize)
-                .ok_or_else(|| CoreError::tampered(place.clone(), "no leaf"))?;
-            if leaf(&id, index, rec.index, &rec.salt, &blake3(rec.data)) != *l {
-                return Err(CoreError::tampered(
-                    place,
-                    "segment does not match its signed leaf",
-                ));
-            }
-            out.write_all(rec.data)
-                .map_err(CoreError::io("writing plaintext"))?;
-            written += rec.data.len() as u64;
-            Ok(())
-        };
-        // A reader thread fetches the next batch while this one is
-        // decrypted (on every core) and checked.
+        let mut found = Digest::ZERO;
+        // Three stages: a reader thread fetches ciphertext; this thread
+        // decrypts each batch on every core, finds the complete segment
+        // records in it and checks their leaves on every core; a writer
+        // thread releases the checked bytes. A record that spans two batches
+        // waits for the next one.
         let full = (crate::stream::BATCH_CHUNKS * crate::stream::CHUNK_CT) as u64;
         std::thread::scope(|scope| -> Result<()> {
             use std::sync::mpsc::sync_channel;
             let (tx, rx) = sync_channel::<Result<Vec<u8>>>(2);
             let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
-            scope.spawn(move || {
+            // The reader also hashes the ciphertext it reads, beside the
+            // decryption rather than before it.
+            let reader = scope.spawn(move || -> Digest {
                 let mut left = ct_len;
                 while left > 0 {
                     let n = left.min(full) as usize;
@@ -670,7 +718,12 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                     buf.resize(n, 0);
                     let res = r
                         .read_exact(&mut buf)
-                        .map(|()| buf)
+                        .map(|()| {
+                            if hash_ciphertext {
+                                hasher.update(&buf);
+                            }
+                            buf
+                        })
                         .map_err(|e| match e.kind() {
                             std::io::ErrorKind::UnexpectedEof => {
                                 CoreError::tampered(Place::Field(index), "ciphertext ends early")
@@ -683,25 +736,111 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                     }
                     left -= n as u64;
                 }
+                Digest(*hasher.finalize().as_bytes())
             });
-            while !dec.is_done() {
-                let mut buf = rx.recv().map_err(|_| {
-                    CoreError::tampered(Place::Field(index), "ciphertext ends early")
-                })??;
-                let m = dec.decrypt_batch(&mut buf)?;
-                parser.push(&buf[..m], &mut emit)?;
-                let _ = free_tx.try_send(buf);
-            }
+            let (out_tx, out_rx) = sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(2);
+            let (back_tx, back_rx) = sync_channel::<Vec<u8>>(4);
+            let writer = scope.spawn(move || -> Result<u64> {
+                let mut n = 0u64;
+                for (buf, spans) in out_rx {
+                    for s in &spans {
+                        out.write_all(&buf[s.start..s.end])
+                            .map_err(CoreError::io("writing plaintext"))?;
+                        n += (s.end - s.start) as u64;
+                    }
+                    let _ = back_tx.try_send(buf);
+                }
+                Ok(n)
+            });
+            let mut stream: Vec<u8> =
+                Vec::with_capacity(full as usize + rogatory_wire::limits::SEGMENT_MAX);
+            let mut spans = Vec::new();
+            let checked = (|| -> Result<()> {
+                while !dec.is_done() {
+                    let mut buf = rx.recv().map_err(|_| {
+                        CoreError::tampered(Place::Field(index), "ciphertext ends early")
+                    })??;
+                    dec.decrypt_batch_into(&mut buf, &mut stream)?;
+                    let _ = free_tx.try_send(buf);
+                    spans.clear();
+                    let used = split_records(&stream, &mut spans)?;
+                    for s in &spans {
+                        match expected.next() {
+                            Some(want) if want == s.index => {}
+                            _ => {
+                                return Err(CoreError::tampered(
+                                    Place::Segment {
+                                        field: index,
+                                        segment: s.index,
+                                    },
+                                    "segment out of order or not in the envelope",
+                                ));
+                            }
+                        }
+                    }
+                    let bad = spans.par_iter().position_first(|s| {
+                        leaves.get(s.index as usize)
+                            != Some(&leaf(
+                                &id,
+                                index,
+                                s.index,
+                                &s.salt,
+                                &blake3(&stream[s.start..s.end]),
+                            ))
+                    });
+                    if let Some(k) = bad {
+                        return Err(CoreError::tampered(
+                            Place::Segment {
+                                field: index,
+                                segment: spans[k].index,
+                            },
+                            "segment does not match its signed leaf",
+                        ));
+                    }
+                    // The checked records go to the writer; what follows them
+                    // (a record not yet complete) stays.
+                    let mut next = back_rx.try_recv().unwrap_or_default();
+                    next.clear();
+                    next.reserve(full as usize + rogatory_wire::limits::SEGMENT_MAX);
+                    next.extend_from_slice(&stream[used..]);
+                    let done = std::mem::replace(&mut stream, next);
+                    if out_tx.send((done, std::mem::take(&mut spans))).is_err() {
+                        break;
+                    }
+                }
+                if !stream.is_empty() {
+                    return Err(CoreError::tampered(
+                        Place::Field(index),
+                        "plaintext ends inside a segment",
+                    ));
+                }
+                Ok(())
+            })();
+            drop(out_tx);
+            drop(rx);
+            let released = writer
+                .join()
+                .unwrap_or_else(|_| Err(CoreError::usage("the writing thread panicked")));
+            let read = reader.join();
+            checked?;
+            written = released?;
+            found = read.map_err(|_| CoreError::usage("the reading thread panicked"))?;
             Ok(())
-        })?;
-        parser.finish().map_err(|_| {
-            CoreError::tampered(Place::Field(index), "plaintext ends inside a segment")
         })?;
         if expected.next().is_some() {
             return Err(CoreError::tampered(
                 Place::Field(index),
                 "segments missing from the ciphertext",
             ));
+        }
+        if hash_ciphertext {
+            if found != digest {
+                return Err(CoreError::tampered(
+                    Place::Field(index),
+                    "ciphertext digest does not match the envelope",
+                ));
+            }
+            self.mark_hashed(i, found);
         }
         let d = &self.metadata.fields[i];
         if u64::from(d.segment_count) == segments.count() && written != d.size {
@@ -718,6 +857,60 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
     /// file name (no separators, no `..`, no leading dot, no control
     /// characters).
     pub fn open_field_to_dir(&mut self, index: u32, dir: &Path) -> Result<PathBuf> {
+        let staged = self.stage(index, dir)?;
+        staged.place()
+    }
+
+    /// Decrypts several fields to `dir`, all or nothing: each is written to a
+    /// temporary file; then, with every ciphertext digest of the package
+    /// checked ([`Self::finish_verification`]), all are placed under their
+    /// names. If any field fails, or the package does not verify, nothing is
+    /// placed and every temporary file is removed.
+    pub fn open_fields_to_dir(&mut self, indices: &[u32], dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut staged: Vec<Staged> = Vec::with_capacity(indices.len());
+        let mut names: Vec<PathBuf> = Vec::with_capacity(indices.len());
+        let all = (|| -> Result<()> {
+            for &i in indices {
+                let s = self.stage(i, dir)?;
+                if names.contains(&s.target) {
+                    return Err(CoreError::usage(format!(
+                        "two fields would be written to {}",
+                        s.target.display()
+                    )));
+                }
+                names.push(s.target.clone());
+                staged.push(s);
+            }
+            self.finish_verification().map(|_| ())
+        })();
+        if let Err(e) = all {
+            for s in staged {
+                s.discard();
+            }
+            return Err(e);
+        }
+        let mut placed = Vec::with_capacity(staged.len());
+        let mut staged = staged.into_iter();
+        for s in staged.by_ref() {
+            match s.place() {
+                Ok(p) => placed.push(p),
+                Err(e) => {
+                    // Only the file system can fail here: undo what was placed.
+                    for p in &placed {
+                        let _ = std::fs::remove_file(p);
+                    }
+                    for rest in staged {
+                        rest.discard();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(placed)
+    }
+
+    /// Decrypts one field into a temporary file beside its target.
+    fn stage(&mut self, index: u32, dir: &Path) -> Result<Staged> {
         self.can_open(index)?;
         let name = self.metadata.fields[index as usize].name.to_string();
         let target = dir.join(safe_file_name(&name)?);
@@ -748,16 +941,35 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                 .map_err(|e| CoreError::io(ctx())(e.into_error()))?;
             f.sync_all().map_err(CoreError::io(ctx()))
         });
-        if let Err(e) = res {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+        match res {
+            Ok(()) => Ok(Staged { tmp, target }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
         }
-        // A link fails if the target appeared meanwhile; rename never would.
-        let placed = std::fs::hard_link(&tmp, &target);
-        let _ = std::fs::remove_file(&tmp);
-        placed.map_err(CoreError::io(format!("placing {}", target.display())))?;
-        crate::fsutil::sync_dir(&target)?;
-        Ok(target)
+    }
+}
+
+/// A verified field written to a temporary file, waiting to be placed.
+struct Staged {
+    tmp: PathBuf,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Places the file under its name. A link fails if the target appeared
+    /// meanwhile; a rename never would.
+    fn place(self) -> Result<PathBuf> {
+        let placed = std::fs::hard_link(&self.tmp, &self.target);
+        let _ = std::fs::remove_file(&self.tmp);
+        placed.map_err(CoreError::io(format!("placing {}", self.target.display())))?;
+        crate::fsutil::sync_dir(&self.target)?;
+        Ok(self.target)
+    }
+
+    fn discard(self) {
+        let _ = std::fs::remove_file(&self.tmp);
     }
 }
 

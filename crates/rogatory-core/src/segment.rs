@@ -189,6 +189,48 @@ impl RecordParser {
     }
 }
 
+/// A complete segment record found in a buffer: where its bytes are.
+#[derive(Clone, Debug)]
+pub struct RecordSpan {
+    /// Segment index.
+    pub index: u32,
+    /// Its salt.
+    pub salt: [u8; 32],
+    /// Where its bytes start in the buffer.
+    pub start: usize,
+    /// Where they end.
+    pub end: usize,
+}
+
+/// Finds the complete records at the front of `buf`, in place: returns them
+/// and how many bytes they take (the rest is an incomplete record).
+pub fn split_records(buf: &[u8], out: &mut Vec<RecordSpan>) -> Result<usize, RecordError> {
+    let mut at = 0;
+    loop {
+        let rest = &buf[at..];
+        if rest.len() < RECORD_HEADER {
+            return Ok(at);
+        }
+        let index = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+        let mut salt = [0u8; 32];
+        salt.copy_from_slice(&rest[4..36]);
+        let len = u32::from_le_bytes([rest[36], rest[37], rest[38], rest[39]]) as usize;
+        if len > SEGMENT_MAX || len == 0 {
+            return Err(RecordError::BadLength);
+        }
+        if rest.len() < RECORD_HEADER + len {
+            return Ok(at);
+        }
+        out.push(RecordSpan {
+            index,
+            salt,
+            start: at + RECORD_HEADER,
+            end: at + RECORD_HEADER + len,
+        });
+        at += RECORD_HEADER + len;
+    }
+}
+
 /// Appends a record header for a segment to `out`.
 pub fn put_record_header(out: &mut Vec<u8>, index: u32, salt: &[u8; 32], len: usize) {
     out.extend_from_slice(&index.to_le_bytes());

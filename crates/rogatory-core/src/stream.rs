@@ -359,6 +359,34 @@ impl StreamDecryptor {
     /// Decrypts one batch in place (as sized by [`Self::next_batch_len`]) and
     /// compacts the plaintext to the front; returns the plaintext length.
     pub fn decrypt_batch(&mut self, buf: &mut [u8]) -> Result<usize> {
+        self.open_in_place(buf)?;
+        let mut at = 0;
+        for (start, end) in Self::plaintext_ranges(buf.len()) {
+            buf.copy_within(start..end, at);
+            at += end - start;
+        }
+        Ok(at)
+    }
+
+    /// Decrypts one batch in place and appends its plaintext to `out`,
+    /// skipping the tags: one copy instead of a compaction and a copy.
+    pub fn decrypt_batch_into(&mut self, buf: &mut [u8], out: &mut Vec<u8>) -> Result<usize> {
+        self.open_in_place(buf)?;
+        let before = out.len();
+        for (start, end) in Self::plaintext_ranges(buf.len()) {
+            out.extend_from_slice(&buf[start..end]);
+        }
+        Ok(out.len() - before)
+    }
+
+    fn plaintext_ranges(len: usize) -> impl Iterator<Item = (usize, usize)> {
+        (0..len.div_ceil(CHUNK_CT)).map(move |i| {
+            let start = i * CHUNK_CT;
+            (start, (start + CHUNK_CT).min(len) - TAG_LEN)
+        })
+    }
+
+    fn open_in_place(&mut self, buf: &mut [u8]) -> Result<()> {
         if buf.len() != self.next_batch_len() || buf.is_empty() {
             return Err(CoreError::decryption(self.what.clone()));
         }
@@ -372,17 +400,9 @@ impl StreamDecryptor {
         if !ok {
             return Err(CoreError::decryption(self.what.clone()));
         }
-        let n = buf.len().div_ceil(CHUNK_CT);
-        let mut at = 0;
-        for i in 0..n {
-            let start = i * CHUNK_CT;
-            let end = (start + CHUNK_CT).min(buf.len()) - TAG_LEN;
-            buf.copy_within(start..end, at);
-            at += end - start;
-        }
-        self.next_chunk += n as u64;
+        self.next_chunk += buf.len().div_ceil(CHUNK_CT) as u64;
         self.remaining -= buf.len() as u64;
-        Ok(at)
+        Ok(())
     }
 }
 

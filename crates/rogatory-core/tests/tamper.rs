@@ -400,3 +400,75 @@ fn unsafe_field_names_never_become_paths() {
     }
     assert!(rogatory_core::package::safe_file_name("chat log 2026.txt").is_ok());
 }
+
+/// Lazy verification hashes each field as it is opened: a ciphertext that
+/// does not match its (signed) envelope digest yields no output file, and
+/// the fields not opened are hashed by `finish_verification`.
+#[test]
+fn lazy_verification_checks_digests_while_opening() {
+    let w = world();
+    let pkg = sealed(&w, 22);
+    let u = Package::parse(Cursor::new(pkg.clone()))
+        .unwrap()
+        .verify(&w.trust)
+        .unwrap()
+        .unlock(&w.sender, NOW)
+        .unwrap();
+    let meta = u.bundle().metadata_key.duplicate();
+    let digest = u.package().digest();
+    // The honest package: lazy opening gives the same bytes and report.
+    let mut lazy = Package::parse(Cursor::new(pkg.clone()))
+        .unwrap()
+        .verify_lazily(&w.trust)
+        .unwrap()
+        .unlock(&w.alice, NOW)
+        .unwrap();
+    let mut out = Vec::new();
+    lazy.open_field(2, &mut out).unwrap();
+    assert_eq!(out, disk());
+    let report = lazy.finish_verification().unwrap();
+    assert!(report.fields.iter().all(|f| f.ciphertext_digest.is_some()));
+    // A signed envelope whose digest for field 2 is wrong.
+    let mut p = Parts::read(Cursor::new(pkg)).unwrap();
+    if let FieldBody::Present {
+        ciphertext_digest, ..
+    } = &mut p.trailer.fields[2].body
+    {
+        ciphertext_digest.0[0] ^= 1;
+    }
+    resign_envelope(&mut p, &w, &meta, digest);
+    let bytes = p.assemble().unwrap();
+    assert!(
+        Package::parse(Cursor::new(bytes.clone()))
+            .unwrap()
+            .verify(&w.trust)
+            .is_err()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut lazy = Package::parse(Cursor::new(bytes.clone()))
+        .unwrap()
+        .verify_lazily(&w.trust)
+        .unwrap()
+        .unlock(&w.alice, NOW)
+        .unwrap();
+    assert!(matches!(
+        lazy.open_field_to_dir(2, dir.path()),
+        Err(CoreError::Tampered { .. })
+    ));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no output, no partial file"
+    );
+    let mut lazy = Package::parse(Cursor::new(bytes))
+        .unwrap()
+        .verify_lazily(&w.trust)
+        .unwrap()
+        .unlock(&w.alice, NOW)
+        .unwrap();
+    lazy.open_field(0, &mut Vec::new()).unwrap();
+    assert!(matches!(
+        lazy.finish_verification(),
+        Err(CoreError::Tampered { .. })
+    ));
+}

@@ -34,7 +34,9 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
     )?;
 
     let spinner = progress::spinner("verifying");
-    let verified = Package::open(&args.package).and_then(|p| p.verify(&trust));
+    // Every ciphertext digest is checked: each field's in the pass that
+    // opens it (no output appears before), the others at the end.
+    let verified = Package::open(&args.package).and_then(|p| p.verify_lazily(&trust));
     spinner.finish_and_clear();
     let mut unlocked = verified?.unlock(&identity, now)?;
     let fields: Vec<ContentDescriptor> = unlocked.metadata().fields.clone();
@@ -75,7 +77,36 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
             taken.join(", ")
         )));
     }
+    let created = !args.out_dir.exists();
     std::fs::create_dir_all(&args.out_dir).map_err(CliError::io_path("creating", &args.out_dir))?;
+
+    // All or nothing: every readable field is decrypted and checked (each
+    // segment against its leaf, each ciphertext against its digest, and the
+    // fields not read against theirs) before any is placed under its name.
+    let writes: Vec<u32> = fields
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Write))
+        .map(|(d, _)| d.index)
+        .collect();
+    let total: u64 = fields
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Write))
+        .map(|(d, _)| d.size)
+        .sum();
+    let spinner = progress::spinner(&format!("opening {} field(s), {total} bytes", writes.len()));
+    let placed = unlocked.open_fields_to_dir(&writes, &args.out_dir);
+    spinner.finish_and_clear();
+    let placed = match placed {
+        Ok(p) => p,
+        Err(e) => {
+            if created {
+                let _ = std::fs::remove_dir(&args.out_dir);
+            }
+            return Err(e.into());
+        }
+    };
 
     outln!(
         out,
@@ -83,16 +114,10 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         unlocked.report().package_id,
         unlocked.report().sender
     );
-    let total: u64 = fields
-        .iter()
-        .zip(&plans)
-        .filter(|(_, p)| matches!(p, Plan::Write))
-        .map(|(d, _)| d.size)
-        .sum();
-    let bar = progress::bytes(total, "opening");
     let mut cleared = 0usize;
     let mut failed = 0usize;
     let mut opened = 0u32;
+    let mut placed = placed.into_iter();
     for (d, plan) in fields.iter().zip(plans) {
         let name = d.name.as_str();
         match plan {
@@ -104,28 +129,18 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
             }
             Plan::Write => {
                 cleared += 1;
-                bar.set_message(name.to_owned());
-                match unlocked.open_field_to_dir(d.index, &args.out_dir) {
-                    Ok(path) => {
-                        opened += 1;
-                        bar.inc(d.size);
-                        outln!(
-                            out,
-                            "  {:>3}  {name:?}: opened: {} ({} bytes)",
-                            d.index,
-                            path.display(),
-                            d.size
-                        );
-                    }
-                    Err(e) => {
-                        failed += 1;
-                        outln!(out, "  {:>3}  {name:?}: FAILED: {e}", d.index);
-                    }
-                }
+                opened += 1;
+                let path = placed.next().unwrap_or_default();
+                outln!(
+                    out,
+                    "  {:>3}  {name:?}: opened: {} ({} bytes)",
+                    d.index,
+                    path.display(),
+                    d.size
+                );
             }
         }
     }
-    bar.finish_and_clear();
 
     // `open` never modifies the package: the opening is recorded in the
     // party's ledger only (spec §10, §11).

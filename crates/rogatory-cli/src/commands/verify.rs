@@ -25,10 +25,10 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
 
     let mut onward = None;
     let (report, segments_checked) = match identity {
-        None => (verify(args, &trust)?.report().clone(), false),
+        None => (verify(args, &trust, false)?.report().clone(), false),
         Some(identity) => {
             let now = now()?;
-            match verify(args, &trust)?.unlock(&identity, now) {
+            match verify(args, &trust, true)?.unlock(&identity, now) {
                 Ok(unlocked) => {
                     onward = Some(check_onward_consent(&unlocked, &trust).map_err(redact_error)?);
                     (check_segments(unlocked)?, true)
@@ -38,7 +38,8 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
                     // to a sink: verify it again and check what the library
                     // checks without releasing (the sealed metadata and
                     // custody details).
-                    let unlocked = verify(args, &trust)?.unlock_for_verification(&identity)?;
+                    let unlocked =
+                        verify(args, &trust, false)?.unlock_for_verification(&identity)?;
                     onward = Some(check_onward_consent(&unlocked, &trust).map_err(redact_error)?);
                     warn(&format!(
                         "{}; it verifies, but `open` refuses it and its segments were not checked",
@@ -71,7 +72,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
 
 /// Parses and verifies the package, with a spinner (the library reports no
 /// progress).
-fn verify(args: &VerifyArgs, trust: &TrustStore) -> Result<VerifiedPackage<File>> {
+fn verify(args: &VerifyArgs, trust: &TrustStore, lazily: bool) -> Result<VerifiedPackage<File>> {
     let spinner = progress::spinner("verifying");
     let package = Package::open(&args.package);
     // The redaction rules first, so that a redaction fault is named as one
@@ -82,7 +83,15 @@ fn verify(args: &VerifyArgs, trust: &TrustStore) -> Result<VerifiedPackage<File>
         spinner.finish_and_clear();
         return Err(redact_error(e));
     }
-    let verified = package.and_then(|p| p.verify(trust));
+    // With a key every readable field is decrypted: its ciphertext digest is
+    // checked in that pass, the others' by `finish_verification`.
+    let verified = package.and_then(|p| {
+        if lazily {
+            p.verify_lazily(trust)
+        } else {
+            p.verify(trust)
+        }
+    });
     spinner.finish_and_clear();
     Ok(verified?)
 }
@@ -110,7 +119,7 @@ fn check_segments(mut unlocked: UnlockedPackage<File>) -> Result<VerifyReport> {
         }
     }
     bar.finish_and_clear();
-    Ok(unlocked.report().clone())
+    Ok(unlocked.finish_verification()?.clone())
 }
 
 fn window_warning(e: &CoreError, m: &Metadata) -> String {
