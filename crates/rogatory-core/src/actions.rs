@@ -115,6 +115,7 @@ pub fn append_event(
         &chain,
         &pkg.digest(),
         &pkg.trailer().signature.signer,
+        &pkg.leaf_counts(),
         &pkg.current_envelope()?,
         trust,
     )?;

@@ -4,7 +4,7 @@
 use rand_core::CryptoRng;
 use rogatory_wire::{
     CustodyEvent, Digest, EnvelopeRecord, EventBody, EventClear, EventDetails, EventKind,
-    FieldBody, KeyId, PackageId, PartyId, Salt, Timestamp, decode, encode, labels,
+    FieldBody, KeyId, PackageId, PartyId, Salt, SegmentSet, Timestamp, decode, encode, labels,
 };
 
 use crate::crypto::{aead_open_once, aead_seal_once, details_key, sha256, verify_signature};
@@ -196,6 +196,7 @@ pub fn verify_chain(
     events: &[CustodyEvent],
     package_digest: &Digest,
     sender: &KeyId,
+    leaf_counts: &[u64],
     current: &EnvelopeRecord,
     trust: &TrustStore,
 ) -> Result<Vec<EventSummary>> {
@@ -313,8 +314,10 @@ pub fn verify_chain(
             since_receipt.push((seq, c.actor));
         }
         if let Some(env) = c.body.envelope() {
-            if let Some(before) = last_envelope {
-                check_envelope_change(seq, before, env, &c.body)?;
+            check_stanza_count(seq, env, &c.body)?;
+            match last_envelope {
+                Some(before) => check_envelope_change(seq, before, env, &c.body)?,
+                None => check_sealed_envelope(seq, env, leaf_counts)?,
             }
             last_envelope = Some(env);
         }
@@ -337,6 +340,54 @@ pub fn verify_chain(
         ));
     }
     Ok(out)
+}
+
+/// The sealed envelope carries every segment of every field: each leaf of
+/// the signed table has its ciphertext when the package leaves its sender.
+fn check_sealed_envelope(seq: u64, env: &EnvelopeRecord, leaf_counts: &[u64]) -> Result<()> {
+    if env.fields.len() != leaf_counts.len() {
+        return Err(rule(
+            seq,
+            "the sealed envelope has another number of fields than the leaf table",
+        ));
+    }
+    for (d, &n) in env.fields.iter().zip(leaf_counts) {
+        let full = u32::try_from(n).map(SegmentSet::full).ok();
+        match &d.body {
+            FieldBody::Present { segments, .. } if Some(segments) == full.as_ref() => {}
+            _ => {
+                return Err(rule(
+                    seq,
+                    format!(
+                        "field {} is sealed without every one of its segments",
+                        d.index
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A redaction leaves one stanza (the redactor's), a forward two (the
+/// forwarder's and the new recipient's); a seal at least one.
+fn check_stanza_count(seq: u64, env: &EnvelopeRecord, body: &EventBody) -> Result<()> {
+    let want = match body {
+        EventBody::Redacted { .. } => Some(1),
+        EventBody::Forwarded { .. } => Some(2),
+        _ => None,
+    };
+    match want {
+        Some(n) if env.stanza_count != n => Err(rule(
+            seq,
+            format!(
+                "a `{}` envelope has {} stanza(s), {n} expected",
+                body.kind().name(),
+                env.stanza_count
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Between two envelope events a field's ciphertext may change only at a

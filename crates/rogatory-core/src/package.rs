@@ -106,8 +106,20 @@ impl<R: Read + Seek> Package<R> {
     pub fn current_envelope(&self) -> Result<EnvelopeRecord> {
         Ok(EnvelopeRecord {
             fields: self.container.trailer.fields.clone(),
+            stanza_count: self.container.trailer.stanzas.len() as u32,
             stanzas_digest: stanzas_digest(&self.container.trailer.stanzas)?,
         })
+    }
+
+    /// Per field, its number of leaves.
+    pub fn leaf_counts(&self) -> Vec<u64> {
+        self.container
+            .trailer
+            .leaves
+            .fields
+            .iter()
+            .map(|f| f.leaves.len() as u64)
+            .collect()
     }
 
     /// The length of the file.
@@ -210,7 +222,15 @@ impl<R: Read + Seek> Package<R> {
             "package signature",
         )?;
         let envelope = self.current_envelope()?;
-        let chain = verify_chain(&self.events, &self.digest, &signer, &envelope, trust)?;
+        let counts = self.leaf_counts();
+        let chain = verify_chain(
+            &self.events,
+            &self.digest,
+            &signer,
+            &counts,
+            &envelope,
+            trust,
+        )?;
         let sender = entry.party.clone();
         let mut fields = Vec::with_capacity(self.container.bodies.len());
         for i in 0..self.container.bodies.len() {

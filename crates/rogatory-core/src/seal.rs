@@ -461,6 +461,7 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
         };
         let record = EnvelopeRecord {
             fields: envelope_fields,
+            stanza_count: trailer.stanzas.len() as u32,
             stanzas_digest: stanzas_digest(&trailer.stanzas)?,
         };
         let trailer_bytes =

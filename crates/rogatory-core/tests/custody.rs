@@ -348,12 +348,10 @@ fn custody_envelope_swapped_without_redaction() {
         EventBody::Sealed { envelope } => envelope.clone(),
         _ => unreachable!(),
     };
-    if let FieldBody::Present {
-        ciphertext_digest, ..
-    } = &mut env.fields[2].body
-    {
+    if let FieldBody::Present { ciphertext_digest, .. } = &mut env.fields[2].body {
         ciphertext_digest.0[0] ^= 1;
     }
+    env.stanza_count = 2;
     c.push(
         &w.alice,
         10,
@@ -369,6 +367,33 @@ fn custody_envelope_swapped_without_redaction() {
         rule.contains("without a `redacted` event naming it"),
         "{rule}"
     );
+}
+
+#[test]
+fn every_hop_keeps_its_stanza_count_and_the_seal_covers_every_segment() {
+    let w = world();
+    let sealed_env = |c: &Chain| match &c.parts.events[0].clear.body {
+        EventBody::Sealed { envelope } => envelope.clone(),
+        _ => unreachable!(),
+    };
+    // A forward that keeps three stanzas (someone else's keys riding along).
+    let mut c = Chain::new(&w, 57);
+    let env = sealed_env(&c);
+    c.push(&w.alice, 10, EventBody::Forwarded { receiver: w.bob.key_id(), envelope: env }, 16);
+    let (seq, rule) = rule_of(c.verify(&w.trust).unwrap_err());
+    assert_eq!(seq, 1);
+    assert!(rule.contains("2 expected"), "{rule}");
+    // A sender who seals a field without one of its segments.
+    let mut c = Chain::new(&w, 58);
+    let mut env = sealed_env(&c);
+    if let FieldBody::Present { segments, .. } = &mut env.fields[2].body {
+        *segments = SegmentSet::from_indices(vec![0, 1]).unwrap();
+    }
+    let sealed = c.sign(&w.sender, None, 0, EventBody::Sealed { envelope: env }, 17);
+    c.parts.events[0] = sealed;
+    let (seq, rule) = rule_of(c.verify(&w.trust).unwrap_err());
+    assert_eq!(seq, 0);
+    assert!(rule.contains("without every one of its segments"), "{rule}");
 }
 
 #[test]

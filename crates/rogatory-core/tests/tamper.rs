@@ -292,6 +292,7 @@ fn a_non_canonical_signature_is_refused() {
 fn resign_envelope(p: &mut Parts, w: &World, metadata_key: &Key32, digest: Digest) {
     let envelope = EnvelopeRecord {
         fields: p.trailer.fields.clone(),
+        stanza_count: p.trailer.stanzas.len() as u32,
         stanzas_digest: stanzas_digest(&p.trailer.stanzas).unwrap(),
     };
     p.events[0] = sign_event(

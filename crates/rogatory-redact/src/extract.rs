@@ -373,7 +373,7 @@ pub fn verify_extract(x: &Extract, trust: &TrustStore) -> Result<ExtractReport> 
     let last = last_envelope(&x.events)
         .map(|(_, _, env)| env.clone())
         .ok_or_else(|| ex(ExtractPlace::Custody, "custody", "no envelope event"))?;
-    let custody = verify_chain(&x.events, &digest, &signer, &last, trust)?;
+    let custody = verify_chain(&x.events, &digest, &signer, &counts, &last, trust)?;
     for (ev, summary) in x.events.iter().zip(&custody) {
         let details = open_details(ev, &key, &package_id).map_err(|e| match e {
             CoreError::Decryption { .. } => ex(

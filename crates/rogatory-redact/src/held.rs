@@ -612,6 +612,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
         )?];
         let envelope = EnvelopeRecord {
             fields: fields.clone(),
+            stanza_count: stanzas.len() as u32,
             stanzas_digest: stanzas_digest(&stanzas)?,
         };
         let event = sign_event(
@@ -775,6 +776,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
         let fields = trailer.fields.clone();
         let envelope = EnvelopeRecord {
             fields: fields.clone(),
+            stanza_count: stanzas.len() as u32,
             stanzas_digest: stanzas_digest(&stanzas)?,
         };
         let text = if notice {

@@ -591,6 +591,7 @@ fn resign(w: &World, name: &str, p: &mut Parts, v: &SenderView) -> Result<(), Er
     let fail = |e: rogatory_core::CoreError| patch(name, format!("re-signing: {e}"));
     let envelope = EnvelopeRecord {
         fields: p.trailer.fields.clone(),
+        stanza_count: p.trailer.stanzas.len() as u32,
         stanzas_digest: stanzas_digest(&p.trailer.stanzas).map_err(fail)?,
     };
     let event = sign_event(

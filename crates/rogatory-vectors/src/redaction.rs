@@ -486,6 +486,7 @@ fn resign(
 fn envelope(p: &Parts) -> Result<EnvelopeRecord, Error> {
     Ok(EnvelopeRecord {
         fields: p.trailer.fields.clone(),
+        stanza_count: p.trailer.stanzas.len() as u32,
         stanzas_digest: stanzas_digest(&p.trailer.stanzas).map_err(core("envelope"))?,
     })
 }

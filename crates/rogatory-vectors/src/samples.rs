@@ -417,6 +417,7 @@ pub(crate) fn event(sequence: u64, actor: &str, body: EventBody) -> Result<Custo
 pub(crate) fn envelope_record(fields: Vec<EnvelopeDescriptor>, label: &str) -> EnvelopeRecord {
     EnvelopeRecord {
         fields,
+        stanza_count: 2,
         stanzas_digest: digest(&format!("stanzas digest {label}")),
     }
 }

@@ -63,6 +63,10 @@ pub struct EnvelopeRecord {
     /// Per field, in field order.
     #[serde(deserialize_with = "bounded_seq::<_, _, { limits::FIELDS_MAX }>")]
     pub fields: Vec<EnvelopeDescriptor>,
+    /// How many recipient stanzas the envelope has (1 to 256): a keyless
+    /// verifier checks every hop's count (one after a redaction, two after
+    /// a forward).
+    pub stanza_count: u32,
     /// `SHA-256(HASH_STANZAS || encoded stanzas)`.
     pub stanzas_digest: Digest,
 }
@@ -216,7 +220,7 @@ impl Wire for CustodyEvent {
             _ => {}
         }
         if let Some(env) = c.body.envelope() {
-            check_envelope(&env.fields, None)?;
+            check_envelope_record(env)?;
         }
         Ok(())
     }
@@ -253,6 +257,22 @@ impl Wire for EnvelopeRecord {
     const MAX_ENCODED: usize = limits::EVENT_MAX;
 
     fn validate(&self) -> Result<(), WireError> {
-        check_envelope(&self.fields, None)
+        check_envelope_record(self)
     }
+}
+
+/// An envelope record's rules: its descriptors, and 1 to 256 stanzas.
+pub(crate) fn check_envelope_record(r: &EnvelopeRecord) -> Result<(), WireError> {
+    check_envelope(&r.fields, None)?;
+    if r.stanza_count == 0 || r.stanza_count as usize > limits::RECIPIENTS_MAX {
+        return Err(WireError::invalid(
+            "envelope record",
+            format!(
+                "{} stanzas: 1 to {} required",
+                r.stanza_count,
+                limits::RECIPIENTS_MAX
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -356,9 +356,12 @@ fn trailer() -> impl Strategy<Value = Trailer> {
 // ---------------------------------------------------------------- custody
 
 fn envelope_record() -> impl Strategy<Value = EnvelopeRecord> {
-    (envelope(), digest()).prop_map(|(fields, stanzas_digest)| EnvelopeRecord {
-        fields,
-        stanzas_digest,
+    (envelope(), 1u32..=256, digest()).prop_map(|(fields, stanza_count, stanzas_digest)| {
+        EnvelopeRecord {
+            fields,
+            stanza_count,
+            stanzas_digest,
+        }
     })
 }
 
@@ -685,6 +688,7 @@ fn sealed_with_segments(segments: SegmentSet) -> CustodyEvent {
                             segments,
                         },
                     }],
+                    stanza_count: 1,
                     stanzas_digest: Digest::ZERO,
                 },
             },
