@@ -160,7 +160,8 @@ pub fn verify_receipt(
     let seq = receipt.clear.sequence;
     let fail = |rule: &str| CoreError::Custody {
         sequence: seq,
-        rule: format!("receipt: {rule}"),
+        rule: "receipt",
+        detail: rule.to_owned(),
     };
     let EventBody::Received {
         bytes_digest,

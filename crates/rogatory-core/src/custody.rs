@@ -141,12 +141,13 @@ pub fn open_details(
 /// Checks one event's signature against its actor's card in the store.
 pub fn verify_event_signature(ev: &CustodyEvent, trust: &TrustStore) -> Result<()> {
     let seq = ev.clear.sequence;
-    let entry = trust
-        .by_key_id(&ev.clear.actor)
-        .ok_or_else(|| CoreError::Custody {
-            sequence: seq,
-            rule: format!("actor {} is not in the trust store", ev.clear.actor),
-        })?;
+    let entry = trust.by_key_id(&ev.clear.actor).ok_or_else(|| {
+        rule(
+            seq,
+            "unknown_actor",
+            format!("actor {} is not in the trust store", ev.clear.actor),
+        )
+    })?;
     verify_signature(
         &entry.card.body.signing_key,
         labels::SIG_EVENT,
@@ -157,9 +158,12 @@ pub fn verify_event_signature(ev: &CustodyEvent, trust: &TrustStore) -> Result<(
         &ev.signature,
         &format!("custody event {seq}"),
     )
-    .map_err(|_| CoreError::Custody {
-        sequence: seq,
-        rule: "signature does not verify against the actor's card".into(),
+    .map_err(|_| {
+        rule(
+            seq,
+            "bad_signature",
+            "signature does not verify against the actor's card",
+        )
     })
 }
 
@@ -182,10 +186,13 @@ pub struct EventSummary {
     pub hash: Digest,
 }
 
-fn rule(sequence: u64, r: impl Into<String>) -> CoreError {
+/// A broken chain rule: the event's position, the rule's identifier (spec
+/// §10.4, the names vectors use) and what was found.
+fn rule(sequence: u64, id: &'static str, detail: impl Into<String>) -> CoreError {
     CoreError::Custody {
         sequence,
-        rule: r.into(),
+        rule: id,
+        detail: detail.into(),
     }
 }
 
@@ -200,14 +207,26 @@ pub fn verify_chain(
     current: &EnvelopeRecord,
     trust: &TrustStore,
 ) -> Result<Vec<EventSummary>> {
-    let first = events
-        .first()
-        .ok_or_else(|| rule(0, "no custody events: a package starts with `sealed`"))?;
+    let first = events.first().ok_or_else(|| {
+        rule(
+            0,
+            "no_events",
+            "no custody events: a package starts with `sealed`",
+        )
+    })?;
     if first.clear.body.kind() != EventKind::Sealed {
-        return Err(rule(0, "the first event must be `sealed`"));
+        return Err(rule(
+            0,
+            "first_not_sealed",
+            "the first event must be `sealed`",
+        ));
     }
     if &first.clear.actor != sender {
-        return Err(rule(0, "`sealed` must be signed by the package's signer"));
+        return Err(rule(
+            0,
+            "sealed_by_other",
+            "`sealed` must be signed by the package's signer",
+        ));
     }
     let mut out = Vec::with_capacity(events.len());
     let mut prev: Option<(&CustodyEvent, Digest)> = None;
@@ -225,6 +244,7 @@ pub fn verify_chain(
         if c.sequence != seq {
             return Err(rule(
                 seq,
+                "sequence",
                 format!(
                     "sequence number {} where {seq} was expected (reordered or dropped)",
                     c.sequence
@@ -232,25 +252,39 @@ pub fn verify_chain(
             ));
         }
         if i > 0 && c.body.kind() == EventKind::Sealed {
-            return Err(rule(seq, "`sealed` may only come first"));
+            return Err(rule(
+                seq,
+                "sealed_not_first",
+                "`sealed` may only come first",
+            ));
         }
         if &c.package_digest != package_digest {
             return Err(rule(
                 seq,
+                "other_package",
                 "bound to another package (package digest differs)",
             ));
         }
         if let Some((p, p_hash)) = prev {
             if c.prev == p.clear.prev {
-                return Err(rule(seq, "fork: two events in this file share one `prev`"));
+                return Err(rule(
+                    seq,
+                    "fork",
+                    "fork: two events in this file share one `prev`",
+                ));
             }
             if c.prev != p_hash {
-                return Err(rule(seq, "`prev` is not the hash of the event before it"));
+                return Err(rule(
+                    seq,
+                    "prev_link",
+                    "`prev` is not the hash of the event before it",
+                ));
             }
         }
         if c.time.0.saturating_add(CLOCK_SKEW) < latest.0 {
             return Err(rule(
                 seq,
+                "time_back",
                 format!("time goes back more than {CLOCK_SKEW} s before an earlier event"),
             ));
         }
@@ -258,6 +292,7 @@ pub fn verify_chain(
         let entry = trust.by_key_id(&c.actor).ok_or_else(|| {
             rule(
                 seq,
+                "unknown_actor",
                 format!(
                     "unknown actor: key id {} is not in the trust store",
                     c.actor
@@ -268,6 +303,7 @@ pub fn verify_chain(
         if !card_valid_at(&entry.card, c.time) {
             return Err(rule(
                 seq,
+                "card_not_valid",
                 format!(
                     "the card of {} is not valid at the event's time",
                     entry.party
@@ -277,6 +313,7 @@ pub fn verify_chain(
         if salts.contains(&c.details_salt.0) {
             return Err(rule(
                 seq,
+                "salt_reused",
                 "details salt reused: the details key and nonce repeat",
             ));
         }
@@ -286,6 +323,7 @@ pub fn verify_chain(
                 if last_receiver != Some(c.actor) {
                     return Err(rule(
                         seq,
+                        "received_without_sent",
                         "`received` without a `sent` or `forwarded` naming this receiver",
                     ));
                 }
@@ -298,6 +336,7 @@ pub fn verify_chain(
                     if card.body.not_after.0.saturating_add(CLOCK_SKEW) < c.time.0 {
                         return Err(rule(
                             s,
+                            "expired_before_receipt",
                             format!(
                                 "the actor's card expired before the receipt countersigned at event {seq}"
                             ),
@@ -332,7 +371,7 @@ pub fn verify_chain(
         });
         prev = Some((ev, out[i].hash));
     }
-    let last = last_envelope.ok_or_else(|| rule(0, "no envelope event"))?;
+    let last = last_envelope.ok_or_else(|| rule(0, "no_envelope", "no envelope event"))?;
     if last != current {
         return Err(CoreError::tampered(
             Place::Stanzas,
@@ -348,6 +387,7 @@ fn check_sealed_envelope(seq: u64, env: &EnvelopeRecord, leaf_counts: &[u64]) ->
     if env.fields.len() != leaf_counts.len() {
         return Err(rule(
             seq,
+            "sealed_envelope",
             "the sealed envelope has another number of fields than the leaf table",
         ));
     }
@@ -358,6 +398,7 @@ fn check_sealed_envelope(seq: u64, env: &EnvelopeRecord, leaf_counts: &[u64]) ->
             _ => {
                 return Err(rule(
                     seq,
+                    "sealed_envelope",
                     format!(
                         "field {} is sealed without every one of its segments",
                         d.index
@@ -380,6 +421,7 @@ fn check_stanza_count(seq: u64, env: &EnvelopeRecord, body: &EventBody) -> Resul
     match want {
         Some(n) if env.stanza_count != n => Err(rule(
             seq,
+            "stanza_count",
             format!(
                 "a `{}` envelope has {} stanza(s), {n} expected",
                 body.kind().name(),
@@ -399,7 +441,11 @@ fn check_envelope_change(
     body: &EventBody,
 ) -> Result<()> {
     if before.fields.len() != after.fields.len() {
-        return Err(rule(seq, "the envelope changes the number of fields"));
+        return Err(rule(
+            seq,
+            "envelope_change",
+            "the envelope changes the number of fields",
+        ));
     }
     let removed = match body {
         EventBody::Redacted { removed, .. } => removed.as_slice(),
@@ -411,6 +457,7 @@ fn check_envelope_change(
     {
         return Err(rule(
             seq,
+            "envelope_change",
             format!("redaction names field {} which does not exist", r.field),
         ));
     }
@@ -419,6 +466,7 @@ fn check_envelope_change(
             if removed.iter().any(|r| r.field == a.index) {
                 return Err(rule(
                     seq,
+                    "removal_list",
                     format!("redaction lists field {} but does not change it", a.index),
                 ));
             }
@@ -428,6 +476,7 @@ fn check_envelope_change(
         let Some(named) = named else {
             return Err(rule(
                 seq,
+                "envelope_change",
                 format!(
                     "field {} ciphertext changes without a `redacted` event naming it",
                     a.index
@@ -439,6 +488,7 @@ fn check_envelope_change(
             FieldBody::Removed => {
                 return Err(rule(
                     seq,
+                    "envelope_change",
                     format!("field {} was removed and cannot come back", a.index),
                 ));
             }
@@ -450,12 +500,14 @@ fn check_envelope_change(
         if !after_set.is_subset(&before_set) {
             return Err(rule(
                 seq,
+                "envelope_change",
                 format!("field {} gains segments in a redaction", a.index),
             ));
         }
         if before_set.difference(&after_set) != named.segments {
             return Err(rule(
                 seq,
+                "removal_list",
                 format!(
                     "redaction of field {} lists other segments than those removed",
                     a.index

@@ -148,12 +148,15 @@ pub enum CoreError {
         what: String,
     },
     /// A custody rule is broken.
-    #[error("custody event {sequence}: {rule}")]
+    #[error("custody event {sequence}: {rule}: {detail}")]
     Custody {
         /// The event's sequence number (its position in the file).
         sequence: u64,
-        /// The rule broken.
-        rule: String,
+        /// The rule broken: its identifier in spec §10.4 (`fork`,
+        /// `prev_link`, `time_back`, ...).
+        rule: &'static str,
+        /// What was found.
+        detail: String,
     },
     /// A field name cannot be used as a file name.
     #[error("field name {name:?} is not a safe file name")]

@@ -488,7 +488,8 @@ impl<R: Read + Seek> VerifiedPackage<R> {
                 |e| match e {
                     CoreError::Decryption { .. } => CoreError::Custody {
                         sequence: ev.clear.sequence,
-                        rule: "sealed details do not decrypt under the metadata key".into(),
+                        rule: "details",
+                        detail: "sealed details do not decrypt under the metadata key".into(),
                     },
                     other => other,
                 },
@@ -496,7 +497,8 @@ impl<R: Read + Seek> VerifiedPackage<R> {
             if details.actor != summary.actor_party {
                 return Err(CoreError::Custody {
                     sequence: ev.clear.sequence,
-                    rule: "the sealed details name another actor than the signer".into(),
+                    rule: "details_actor",
+                    detail: "the sealed details name another actor than the signer".into(),
                 });
             }
         }

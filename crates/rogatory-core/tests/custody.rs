@@ -107,7 +107,11 @@ fn delivered(w: &World, seed: u8) -> Chain {
 
 fn rule_of(e: CoreError) -> (u64, String) {
     match e {
-        CoreError::Custody { sequence, rule } => (sequence, rule),
+        CoreError::Custody {
+            sequence,
+            rule,
+            detail,
+        } => (sequence, format!("{rule}: {detail}")),
         other => panic!("expected a custody error, got {other}"),
     }
 }
@@ -348,7 +352,10 @@ fn custody_envelope_swapped_without_redaction() {
         EventBody::Sealed { envelope } => envelope.clone(),
         _ => unreachable!(),
     };
-    if let FieldBody::Present { ciphertext_digest, .. } = &mut env.fields[2].body {
+    if let FieldBody::Present {
+        ciphertext_digest, ..
+    } = &mut env.fields[2].body
+    {
         ciphertext_digest.0[0] ^= 1;
     }
     env.stanza_count = 2;
@@ -379,7 +386,15 @@ fn every_hop_keeps_its_stanza_count_and_the_seal_covers_every_segment() {
     // A forward that keeps three stanzas (someone else's keys riding along).
     let mut c = Chain::new(&w, 57);
     let env = sealed_env(&c);
-    c.push(&w.alice, 10, EventBody::Forwarded { receiver: w.bob.key_id(), envelope: env }, 16);
+    c.push(
+        &w.alice,
+        10,
+        EventBody::Forwarded {
+            receiver: w.bob.key_id(),
+            envelope: env,
+        },
+        16,
+    );
     let (seq, rule) = rule_of(c.verify(&w.trust).unwrap_err());
     assert_eq!(seq, 1);
     assert!(rule.contains("2 expected"), "{rule}");

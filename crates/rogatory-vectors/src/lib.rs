@@ -61,6 +61,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bytes;
+pub mod custody;
 mod negative;
 mod package_cases;
 pub mod packages;
@@ -68,6 +69,7 @@ mod positive;
 pub mod redaction;
 mod samples;
 
+pub use custody::{compare_custody_dir, custody_dir, generate_custody, write_custody_dir};
 pub use package_cases::generate_packages;
 pub use packages::{
     CORE_CLASSES, PackageFile, PackageVector, compare_package_dir, core_error_class, package_dir,

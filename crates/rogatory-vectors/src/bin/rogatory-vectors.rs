@@ -40,15 +40,18 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         [] | ["write"] => write(default_dir())
             .and_then(|_| write_packages(package_dir()))
-            .and_then(|_| write_redaction(redaction_dir())),
+            .and_then(|_| write_redaction(redaction_dir()))
+            .and_then(|_| write_custody()),
         ["write", dir] => write(PathBuf::from(dir)),
         ["write-packages", dir] => write_packages(PathBuf::from(dir)),
         ["check"] => {
             let wire = check(default_dir());
             let packages = check_packages(package_dir());
             let redaction = check_redaction(redaction_dir());
+            let custody = check_custody();
             wire.and_then(|a| packages.map(|b| a && b))
                 .and_then(|ab| redaction.map(|c| ab && c))
+                .and_then(|abc| custody.map(|d| abc && d))
         }
         ["write-redaction", dir] => write_redaction(PathBuf::from(dir)),
         ["check-redaction", dir] => check_redaction(PathBuf::from(dir)),
@@ -169,4 +172,37 @@ fn seed(dir: PathBuf, corpus: PathBuf) -> Result<bool, Error> {
     let n = seed_corpus(&dir, &corpus)?;
     println!("wrote {n} seed files under {}", corpus.display());
     Ok(true)
+}
+
+fn write_custody() -> Result<bool, Error> {
+    let vectors = rogatory_vectors::generate_custody()?;
+    let dir = rogatory_vectors::custody_dir();
+    let n = rogatory_vectors::write_custody_dir(&dir, &vectors)?;
+    let negative = vectors.iter().filter(|v| v.negative).count();
+    println!(
+        "wrote {n} custody vectors ({} positive, {negative} negative) to {}",
+        n - negative,
+        dir.display()
+    );
+    Ok(true)
+}
+
+fn check_custody() -> Result<bool, Error> {
+    let vectors = rogatory_vectors::generate_custody()?;
+    let dir = rogatory_vectors::custody_dir();
+    let diffs = rogatory_vectors::compare_custody_dir(&dir, &vectors)?;
+    for d in &diffs {
+        eprintln!("{d}");
+    }
+    if diffs.is_empty() {
+        println!(
+            "{} custody vectors in {} are current",
+            vectors.len(),
+            dir.display()
+        );
+        Ok(true)
+    } else {
+        eprintln!("the custody vectors are not current: run `cargo run -p rogatory-vectors`");
+        Ok(false)
+    }
 }
