@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ExtractPlace, RedactError, Result};
 use crate::rules::{OnwardReport, check_chain, check_forwards, last_envelope};
-use crate::serde_util::{DisclosedKey, bounded_seq};
+use crate::serde_util::DisclosedKey;
+use rogatory_wire::primitives::bounded_seq;
 
 /// The magic bytes that open every extract.
 pub const EXTRACT_MAGIC: [u8; 8] = *b"RGTRYXTR";

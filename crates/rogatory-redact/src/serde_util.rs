@@ -5,55 +5,10 @@
 //! hex in JSON.
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
-
-/// The message prefix the wire codec maps to its `over_limit` class.
-const OVER_LIMIT: &str = "rogatory-over-limit:";
-
-/// Elements reserved for a sequence before any is read.
-const PREALLOC_CAP: usize = 1024;
-
-/// Deserializes a `Vec<T>` of at most `MAX` elements.
-pub(crate) fn bounded_seq<'de, D, T, const MAX: usize>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    d.deserialize_seq(SeqVisitor::<T, MAX>(PhantomData))
-}
-
-struct SeqVisitor<T, const MAX: usize>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>, const MAX: usize> Visitor<'de> for SeqVisitor<T, MAX> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a sequence of at most {MAX} elements")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let hint = seq.size_hint().unwrap_or(0);
-        if hint > MAX {
-            return Err(de::Error::custom(format!(
-                "{OVER_LIMIT} sequence of {hint} elements, limit {MAX}"
-            )));
-        }
-        let mut out = Vec::with_capacity(hint.min(PREALLOC_CAP));
-        while let Some(x) = seq.next_element()? {
-            if out.len() == MAX {
-                return Err(de::Error::custom(format!(
-                    "{OVER_LIMIT} sequence longer than {MAX}"
-                )));
-            }
-            out.push(x);
-        }
-        Ok(out)
-    }
-}
 
 /// The metadata key as an extract discloses it: 32 bytes, no prefix (hex in
 /// JSON). It prints as `[redacted]`.

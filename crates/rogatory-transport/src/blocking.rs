@@ -24,26 +24,31 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(TransportError::io("starting the runtime"))
 }
 
-/// Completes on SIGTERM or Ctrl-C (SIGINT).
-pub async fn shutdown_signal() {
+/// Installs the handlers for SIGTERM and Ctrl-C (SIGINT) now and returns a
+/// future that completes when either arrives. The handlers are in place
+/// when this returns, so a signal sent right after a program reports that
+/// it is ready is not lost to the default action. Must be called within a
+/// tokio runtime.
+pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+        let mut term =
+            signal(SignalKind::terminate()).map_err(TransportError::io("handling SIGTERM"))?;
+        let mut int =
+            signal(SignalKind::interrupt()).map_err(TransportError::io("handling SIGINT"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async move {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -58,8 +63,9 @@ pub fn serve(
 ) -> Result<ReceiverStats> {
     runtime()?.block_on(async move {
         let receiver = Receiver::start(cfg, listen).await?;
+        let shutdown = shutdown_signal()?;
         ready(receiver.local_addr()?);
-        receiver.run(shutdown_signal(), once).await
+        receiver.run(shutdown, once).await
     })
 }
 

@@ -265,9 +265,11 @@ impl<'de, const MAX: usize> Visitor<'de> for BytesVisitor<MAX> {
     }
 }
 
-/// Serde helper for `Vec<T>` positions: the count is checked against `MAX`
-/// before any element is read, and pre-allocation is capped.
-pub(crate) fn bounded_seq<'de, D, T, const MAX: usize>(d: D) -> Result<Vec<T>, D::Error>
+/// Serde helper for `Vec<T>` positions (`#[serde(deserialize_with =
+/// "bounded_seq::<_, _, MAX>")]`): the count is checked against `MAX` before
+/// any element is read, and pre-allocation is capped. For structures other
+/// crates add to the protocol, so that they decode by the same rules.
+pub fn bounded_seq<'de, D, T, const MAX: usize>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
