@@ -1185,13 +1185,19 @@ mod tests {
     }
 
     /// Validates the CASE export against the published CASE ontology with
-    /// `case_validate` (PyPI `case-utils`), if it is installed.
+    /// `case_validate` (PyPI `case-utils`), if it is installed; CI installs
+    /// it and sets `ROGATORY_REQUIRE_CASE_VALIDATE=1`, which makes its
+    /// absence a failure.
     #[test]
     fn case_export_validates_against_the_case_ontology() {
         let installed = std::process::Command::new("case_validate")
             .arg("--help")
             .output()
             .is_ok_and(|o| o.status.success());
+        assert!(
+            installed || std::env::var_os("ROGATORY_REQUIRE_CASE_VALIDATE").is_none(),
+            "ROGATORY_REQUIRE_CASE_VALIDATE is set but `case_validate` is not on PATH"
+        );
         if !installed {
             eprintln!(
                 "SKIPPED case_export_validates_against_the_case_ontology: `case_validate` is not \

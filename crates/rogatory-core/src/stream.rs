@@ -278,8 +278,8 @@ where
 {
     use std::sync::mpsc::sync_channel;
     let (full_tx, full_rx) = sync_channel::<(ChunkBatch, bool)>(2);
-    let (empty_tx, empty_rx) = sync_channel::<ChunkBatch>(4);
-    for _ in 0..3 {
+    let (empty_tx, empty_rx) = sync_channel::<ChunkBatch>(5);
+    for _ in 0..4 {
         let _ = empty_tx.try_send(ChunkBatch::new());
     }
     let mut sealer = BatchSealer::new(key, aad);
@@ -287,17 +287,39 @@ where
         let worker = scope.spawn(move || -> Result<(u64, Digest)> {
             let mut hasher = blake3::Hasher::new();
             let mut written = 0u64;
-            for (mut batch, last) in full_rx {
-                let ct = sealer.seal(&mut batch, last)?;
+            // A batch's ciphertext is hashed and written while the next batch
+            // is encrypted, so that neither phase ends with a core waiting
+            // for the other to finish its share.
+            let mut finish = |batch: &ChunkBatch, ct_len: usize| -> Result<()> {
+                let ct = &batch.buf[..ct_len];
                 hash_into(&mut hasher, ct);
                 out.write_all(ct)
                     .map_err(CoreError::io("writing field ciphertext"))?;
-                written += ct.len() as u64;
-                batch.clear();
-                let _ = empty_tx.try_send(batch);
+                written += ct_len as u64;
+                Ok(())
+            };
+            let mut pending: Option<(ChunkBatch, usize)> = None;
+            for (mut batch, last) in full_rx {
+                let ct_len = match pending.take() {
+                    None => sealer.seal(&mut batch, last)?.len(),
+                    Some((mut prev, prev_len)) => {
+                        let (sealed, finished) = rayon::join(
+                            || sealer.seal(&mut batch, last).map(<[u8]>::len),
+                            || finish(&prev, prev_len),
+                        );
+                        finished?;
+                        prev.clear();
+                        let _ = empty_tx.try_send(prev);
+                        sealed?
+                    }
+                };
+                pending = Some((batch, ct_len));
                 if last {
                     break;
                 }
+            }
+            if let Some((prev, prev_len)) = pending {
+                finish(&prev, prev_len)?;
             }
             Ok((written, Digest(*hasher.finalize().as_bytes())))
         });
