@@ -23,7 +23,7 @@ use rogatory_wire::{
 use serde::Serialize;
 
 use crate::container::{Container, journal_path};
-use crate::crypto::{blake3, ct_eq, field_keys, metadata_keys, verify_signature};
+use crate::crypto::{ct_eq, field_keys, metadata_keys, verify_signature};
 use crate::custody::{EventSummary, verify_chain};
 use crate::error::{CoreError, Place, Result};
 use crate::identity::Identity;
@@ -807,7 +807,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                                 index,
                                 s.index,
                                 &s.salt,
-                                &blake3(&stream[s.start..s.end]),
+                                &crate::crypto::blake3_parallel(&stream[s.start..s.end]),
                             ))
                     });
                     if let Some(k) = bad {
