@@ -25,7 +25,7 @@ pub fn root<'a>(entries: impl IntoIterator<Item = &'a Digest>) -> Digest {
 }
 
 /// Subtrees smaller than this are hashed on one thread.
-const PARALLEL_MIN: usize = 1 << 12;
+const PARALLEL_MIN: usize = 1 << 10;
 
 /// [`root`] over a slice, with large subtrees hashed on every core: the
 /// same tree, split where RFC 9162 splits it.
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn the_parallel_root_is_the_same_tree() {
-        for n in [0usize, 1, 2, 4095, 4096, 4097, 10_000, 3 * 4096 + 5] {
+        for n in [0usize, 1, 2, 1023, 1024, 1025, 2049, 4096, 10_000, 3 * 4096 + 5] {
             let entries: Vec<Digest> = (0..n)
                 .map(|i| leaf_hash(&(i as u64).to_le_bytes()))
                 .collect();
