@@ -9,3 +9,4 @@
 //!   cannot read), opens what it is cleared for, records a note in the chain
 //!   of custody, and exports the chain as CASE/UCO JSON-LD.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -136,7 +136,18 @@ mod tests {
 
     #[test]
     fn the_parallel_root_is_the_same_tree() {
-        for n in [0usize, 1, 2, 1023, 1024, 1025, 2049, 4096, 10_000, 3 * 4096 + 5] {
+        for n in [
+            0usize,
+            1,
+            2,
+            1023,
+            1024,
+            1025,
+            2049,
+            4096,
+            10_000,
+            3 * 4096 + 5,
+        ] {
             let entries: Vec<Digest> = (0..n)
                 .map(|i| leaf_hash(&(i as u64).to_le_bytes()))
                 .collect();
