@@ -6,7 +6,7 @@
 use std::io::{Read, Seek, Write};
 
 use rogatory_core::container::Container;
-use rogatory_core::crypto::{blake3 as blake3_of, ct_eq, field_keys};
+use rogatory_core::crypto::{blake3_parallel, ct_eq, field_keys};
 use rogatory_core::segment::{RecordParser, SegmentRecord, leaf};
 use rogatory_core::stream::{BATCH_CHUNKS, CHUNK_CT, StreamDecryptor, field_aad};
 use rogatory_core::{CoreError, Key32, Place};
@@ -40,9 +40,13 @@ fn read_error(index: u32) -> impl Fn(std::io::Error) -> RedactError {
 /// Decrypts field `index` with `key` and hands each segment, after it
 /// matched its signed leaf, to `on_segment(segment index, salt, bytes)`, in
 /// increasing index order. Also checks that the segments are exactly the
-/// envelope's, and the BLAKE3 digest of the ciphertext read against the
-/// envelope (so a file changed since it was verified is caught). On error,
-/// what `on_segment` did must be thrown away by the caller.
+/// envelope's. A file changed since it was verified is caught without
+/// hashing the ciphertext again: the key commitment, every chunk's tag under
+/// that key, each segment's signed leaf and the envelope's segment set
+/// together admit only the bytes that were verified (the same plaintext
+/// under the same key and nonces encrypts to the same ciphertext), and
+/// nothing read here leaves unchecked. On error, what `on_segment` did must
+/// be thrown away by the caller.
 pub(crate) fn read_segments<R: Read + Seek + Send>(
     container: &mut Container<R>,
     package_id: &PackageId,
@@ -61,7 +65,6 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
     let FieldBody::Present {
         ciphertext_len,
         key_commitment,
-        ciphertext_digest,
         segments,
         ..
     } = body
@@ -111,7 +114,7 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
             index,
             rec.index,
             &rec.salt,
-            &blake3_of(rec.data),
+            &blake3_parallel(rec.data),
         ) != *l
         {
             return Err(tampered(place, "segment does not match its signed leaf"));
@@ -119,28 +122,23 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
         on_segment(rec.index, &rec.salt, rec.data)
     };
     let full = (BATCH_CHUNKS * CHUNK_CT) as u64;
-    let digest = std::thread::scope(|scope| -> Result<Digest> {
+    std::thread::scope(|scope| -> Result<()> {
         use std::sync::mpsc::sync_channel;
         let (tx, rx) = sync_channel::<Result<Vec<u8>>>(2);
         let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
-        let reader = scope.spawn(move || -> Digest {
-            let mut hasher = blake3::Hasher::new();
+        let reader = scope.spawn(move || {
             let mut left = ciphertext_len;
             while left > 0 {
                 let n = left.min(full) as usize;
                 let mut buf = free_rx.try_recv().unwrap_or_default();
                 buf.resize(n, 0);
                 let res = r.read_exact(&mut buf).map_err(read_error(index));
-                if let Ok(()) = res {
-                    hasher.update(&buf);
-                }
                 let stop = res.is_err();
                 if tx.send(res.map(|()| buf)).is_err() || stop {
                     break;
                 }
                 left -= n as u64;
             }
-            Digest(*hasher.finalize().as_bytes())
         });
         let mut outcome = Ok(());
         while !dec.is_done() {
@@ -160,10 +158,10 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
         }
         // Unblock the reader if we stopped early.
         drop(rx);
-        let digest = reader
+        reader
             .join()
             .map_err(|_| RedactError::usage("the reading thread panicked"))?;
-        outcome.map(|()| digest)
+        outcome
     })?;
     parser
         .finish()
@@ -172,12 +170,6 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
         return Err(tampered(
             Place::Field(index),
             "segments missing from the ciphertext",
-        ));
-    }
-    if digest != ciphertext_digest {
-        return Err(tampered(
-            Place::Field(index),
-            "ciphertext digest does not match the envelope (the file changed)",
         ));
     }
     Ok(())

@@ -297,3 +297,51 @@ fn text_fields_the_redactor_cannot_read_are_skipped_not_scanned() {
         Err(RedactError::CannotCut { field: 0, .. })
     ));
 }
+
+/// The package file changes between verification (when it is held) and the
+/// redaction: a changed byte in the field being cut fails its chunk's tag, a
+/// changed byte in a field copied unchanged fails its ciphertext digest.
+#[test]
+fn a_file_changed_after_it_was_verified_is_caught_while_redacting() {
+    use rogatory_core::Package;
+    use rogatory_core::container::Container;
+    use std::io::Cursor;
+    let w = world();
+    let pkg = sealed(&w, OnwardConsent::None);
+    let layout = Container::parse(Cursor::new(pkg.clone())).unwrap();
+    for field in [0usize, 1] {
+        let (offset, len) = layout.bodies[field].unwrap();
+        let mut changed = pkg.clone();
+        changed[(offset + len / 2) as usize] ^= 1;
+        let mut h = rogatory_redact::HeldPackage::new(
+            Package::parse(Cursor::new(pkg.clone())).unwrap(),
+            Cursor::new(changed),
+            &w.redactor,
+            &w.trust,
+            NOW,
+        )
+        .unwrap();
+        let plan = h
+            .plan(&Request {
+                drop_segments: vec![("chat.txt".into(), parse_ranges("1").unwrap())],
+                ..Request::default()
+            })
+            .unwrap();
+        let err = h
+            .redact(
+                &plan,
+                &text("third party"),
+                &text("Art. 12 MLA treaty"),
+                Vec::new(),
+                &mut rng(7),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RedactError::Core(CoreError::Decryption { .. } | CoreError::Tampered { .. })
+            ),
+            "field {field}: {err:?}"
+        );
+    }
+}
