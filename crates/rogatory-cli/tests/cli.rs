@@ -6,12 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-use tempfile::TempDir;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rogatory");
+use common::{BIN, Workdir};
 
 const CHAT: &[u8] =
     b"2026-01-01 alice: meet at 9\n2026-01-01 bob: ok\n2026-01-02 alice: bring the USB stick\n";
@@ -26,47 +26,28 @@ fn disk() -> Vec<u8> {
 /// A working directory with three parties and one trust store:
 /// de.bka seals; fr.pnat is cleared for content, subscriber data and
 /// restricted material; nl.om for subscriber data only.
-struct World {
-    dir: TempDir,
+struct World(Workdir);
+
+impl std::ops::Deref for World {
+    type Target = Workdir;
+    fn deref(&self) -> &Workdir {
+        &self.0
+    }
 }
 
 impl World {
     fn new() -> Self {
-        let w = World {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        for party in ["de.bka", "fr.pnat", "nl.om"] {
-            w.ok(&["keygen", "--party", party, "--out-dir", "keys"]);
-        }
-        w.ok(&[
-            "trust",
-            "add",
-            "--trust",
-            "trust.toml",
-            "--card",
-            "keys/de.bka.card",
-        ]);
-        w.ok(&[
-            "trust",
-            "add",
-            "--trust",
-            "trust.toml",
-            "--card",
-            "keys/fr.pnat.card",
-            "--clearance",
-            "category:content",
-            "--clearance",
-            "category:subscriber,sensitivity:restricted",
-        ]);
-        w.ok(&[
-            "trust",
-            "add",
-            "--trust",
-            "trust.toml",
-            "--card",
-            "keys/nl.om.card",
-            "--clearance",
-            "category:subscriber",
+        let w = World(Workdir::new());
+        w.parties(&[
+            ("de.bka", &[]),
+            (
+                "fr.pnat",
+                &[
+                    "category:content",
+                    "category:subscriber,sensitivity:restricted",
+                ],
+            ),
+            ("nl.om", &["category:subscriber"]),
         ]);
         fs::create_dir(w.path("evidence")).unwrap();
         fs::write(w.path("evidence/chat.txt"), CHAT).unwrap();
@@ -75,44 +56,11 @@ impl World {
         w
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("COLUMNS")
-            .output()
-            .unwrap()
-    }
-
-    /// Runs a command that must succeed; returns its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "rogatory {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// Runs a command that must fail with one line `rogatory: error: ...`;
     /// returns that line and the standard output.
     fn fails(&self, args: &[&str]) -> (String, String) {
-        let out = self.run(args);
-        assert!(!out.status.success(), "rogatory {args:?} succeeded");
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        let errors: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.starts_with("rogatory: warning: "))
-            .collect();
-        assert_eq!(errors.len(), 1, "expected one error line, got {stderr:?}");
-        assert!(errors[0].starts_with("rogatory: error: "), "{stderr:?}");
-        (errors[0].to_owned(), String::from_utf8(out.stdout).unwrap())
+        let f = self.failure(args);
+        (f.line, f.stdout)
     }
 
     /// Seals the three evidence files for fr.pnat and nl.om into `out`.

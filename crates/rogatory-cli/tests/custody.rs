@@ -7,8 +7,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use rogatory::core::actions::{Details, append_event, bytes_digest, receive};
 use rogatory::core::ledger::{Ledger, Record};
@@ -17,53 +15,31 @@ use rogatory::wire::{
     CategorySet, Digest, EventBody, LedgerAction, PartyId, Timestamp, Token, encode,
 };
 use serde_json::Value;
-use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rogatory");
+mod common;
+
+use common::Workdir;
 
 const CASE_REFERENCE: &str = "CASE-2026-0042";
 
 /// de.bka seals; fr.pnat and nl.om receive. Keys in `keys/`; de.bka keeps
 /// its ledger in the default place, fr.pnat in `fr-ledger/`.
-struct World {
-    dir: TempDir,
+struct World(Workdir);
+
+impl std::ops::Deref for World {
+    type Target = Workdir;
+    fn deref(&self) -> &Workdir {
+        &self.0
+    }
 }
 
 impl World {
     fn new() -> Self {
-        let w = World {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        for party in ["de.bka", "fr.pnat", "nl.om"] {
-            w.ok(&["keygen", "--party", party, "--out-dir", "keys"]);
-        }
-        w.ok(&[
-            "trust",
-            "add",
-            "--trust",
-            "trust.toml",
-            "--card",
-            "keys/de.bka.card",
-        ]);
-        w.ok(&[
-            "trust",
-            "add",
-            "--trust",
-            "trust.toml",
-            "--card",
-            "keys/fr.pnat.card",
-            "--clearance",
-            "category:content,category:subscriber",
-        ]);
-        w.ok(&[
-            "trust",
-            "add",
-            "--trust",
-            "trust.toml",
-            "--card",
-            "keys/nl.om.card",
-            "--clearance",
-            "category:subscriber",
+        let w = World(Workdir::new());
+        w.parties(&[
+            ("de.bka", &[]),
+            ("fr.pnat", &["category:content,category:subscriber"]),
+            ("nl.om", &["category:subscriber"]),
         ]);
         fs::create_dir(w.path("evidence")).unwrap();
         fs::write(w.path("evidence/chat.txt"), "a: hi\nb: hello\n").unwrap();
@@ -72,43 +48,12 @@ impl World {
         w
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("COLUMNS")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "rogatory {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs a command that must fail with one line `rogatory: error: ...`.
+    /// Runs a command that must fail, with exit status 1 and one line
+    /// `rogatory: error: ...`.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "rogatory {args:?} succeeded");
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        let errors: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.starts_with("rogatory: warning: "))
-            .collect();
-        assert_eq!(errors.len(), 1, "expected one error line, got {stderr:?}");
-        assert!(errors[0].starts_with("rogatory: error: "), "{stderr:?}");
-        errors[0].to_owned()
+        let f = self.failure(args);
+        assert_eq!(f.code, Some(1));
+        f.line
     }
 
     fn json(&self, args: &[&str]) -> Value {

@@ -4,12 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::fs;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-use tempfile::TempDir;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rogatory");
+use common::Workdir;
 
 const CHAT: &str = "2026-01-01 alice: meet at 9\n\
 2026-01-01 bob: write to bob.smith@example.org\n\
@@ -19,8 +17,13 @@ const CHAT: &str = "2026-01-01 alice: meet at 9\n\
 2026-01-03 bob: pay to DE89 3704 0044 0532 0130 00\n";
 const SUBSCRIBER: &str = "name,msisdn\nJohn Doe,+49151000000\n";
 
-struct World {
-    dir: TempDir,
+struct World(Workdir);
+
+impl std::ops::Deref for World {
+    type Target = Workdir;
+    fn deref(&self) -> &Workdir {
+        &self.0
+    }
 }
 
 impl World {
@@ -28,28 +31,16 @@ impl World {
     /// xx.none (subscriber), one trust store; a package sealed by de.bka for
     /// fr.pnat with onward consent to nl.om.
     fn new() -> Self {
-        let w = World {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        for party in ["de.bka", "fr.pnat", "nl.om", "xx.none"] {
-            w.ok(&["keygen", "--party", party, "--out-dir", "keys"]);
-        }
-        for (party, clearances) in [
-            ("de.bka", ""),
+        let w = World(Workdir::new());
+        w.parties(&[
+            ("de.bka", &[]),
             (
                 "fr.pnat",
-                "category:content,category:subscriber,sensitivity:restricted",
+                &["category:content,category:subscriber,sensitivity:restricted"],
             ),
-            ("nl.om", "category:content"),
-            ("xx.none", "category:subscriber"),
-        ] {
-            let card = format!("keys/{party}.card");
-            let mut args = vec!["trust", "add", "--trust", "trust.toml", "--card", &card];
-            if !clearances.is_empty() {
-                args.extend(["--clearance", clearances]);
-            }
-            w.ok(&args);
-        }
+            ("nl.om", &["category:content"]),
+            ("xx.none", &["category:subscriber"]),
+        ]);
         fs::create_dir(w.path("evidence")).unwrap();
         fs::write(w.path("evidence/chat.txt"), CHAT).unwrap();
         fs::write(w.path("evidence/subscriber.csv"), SUBSCRIBER).unwrap();
@@ -88,42 +79,9 @@ impl World {
         w
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("COLUMNS")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "rogatory {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// A command that must fail with one error line; returns it.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "rogatory {args:?} succeeded");
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        let errors: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.starts_with("rogatory: warning: "))
-            .collect();
-        assert_eq!(errors.len(), 1, "expected one error line, got {stderr:?}");
-        assert!(errors[0].starts_with("rogatory: error: "), "{stderr:?}");
-        errors[0].to_owned()
+        self.failure(args).line
     }
 
     fn redact(&self, extra: &[&str]) -> String {

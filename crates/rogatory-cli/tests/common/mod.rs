@@ -1,0 +1,94 @@
+//! What the end-to-end tests of the `rogatory` binary share: a temporary
+//! working directory to run commands in, and parties made and trusted through
+//! the binary itself.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rogatory");
+
+/// A temporary working directory for `rogatory` commands.
+pub struct Workdir {
+    pub dir: TempDir,
+}
+
+/// A command that failed with exactly one error line.
+pub struct Failure {
+    /// The line `rogatory: error: ...`.
+    pub line: String,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its exit status.
+    pub code: Option<i32>,
+}
+
+impl Workdir {
+    pub fn new() -> Self {
+        Workdir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Makes each party's keys in `keys/` with `keygen` and adds its card to
+    /// `trust.toml`, one `--clearance` per entry of its list.
+    pub fn parties(&self, parties: &[(&str, &[&str])]) {
+        for (party, _) in parties {
+            self.ok(&["keygen", "--party", party, "--out-dir", "keys"]);
+        }
+        for (party, clearances) in parties {
+            let card = format!("keys/{party}.card");
+            let mut args = vec!["trust", "add", "--trust", "trust.toml", "--card", &card];
+            for c in *clearances {
+                args.extend(["--clearance", c]);
+            }
+            self.ok(&args);
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "rogatory {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail with one line `rogatory: error: ...`
+    /// (warnings aside).
+    pub fn failure(&self, args: &[&str]) -> Failure {
+        let out = self.run(args);
+        assert!(!out.status.success(), "rogatory {args:?} succeeded");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("rogatory: warning: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "expected one error line, got {stderr:?}");
+        assert!(errors[0].starts_with("rogatory: error: "), "{stderr:?}");
+        Failure {
+            line: errors[0].to_owned(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            code: out.status.code(),
+        }
+    }
+}
