@@ -65,7 +65,7 @@ pub fn bytes_digest(path: &Path) -> Result<Digest> {
         if n == 0 {
             break;
         }
-        h.update_rayon(&buf[..n]);
+        crate::crypto::blake3_update(&mut h, &buf[..n]);
     }
     Ok(Digest(*h.finalize().as_bytes()))
 }

@@ -30,15 +30,25 @@ pub fn blake3(data: &[u8]) -> Digest {
     Digest(*blake3::hash(data).as_bytes())
 }
 
+/// Inputs at least this long are hashed on every core.
+const BLAKE3_PARALLEL_MIN: usize = 1 << 18;
+
+/// Feeds `data` to `hasher`: on every core when it is long enough for that
+/// to pay (the digest is the same either way).
+pub fn blake3_update(hasher: &mut blake3::Hasher, data: &[u8]) {
+    if data.len() >= BLAKE3_PARALLEL_MIN {
+        hasher.update_rayon(data);
+    } else {
+        hasher.update(data);
+    }
+}
+
 /// [`blake3`] of a large input on every core (the same digest): for one
 /// segment of up to 1 MiB checked beside others, so that a batch holding a
 /// single large segment does not leave a core idle.
 pub fn blake3_parallel(data: &[u8]) -> Digest {
-    if data.len() < 1 << 18 {
-        return blake3(data);
-    }
     let mut h = blake3::Hasher::new();
-    h.update_rayon(data);
+    blake3_update(&mut h, data);
     Digest(*h.finalize().as_bytes())
 }
 

@@ -298,7 +298,7 @@ impl<R: Read + Seek> Package<R> {
                 }
                 _ => CoreError::io("reading package")(e),
             })?;
-            h.update_rayon(&buf[..want]);
+            crate::crypto::blake3_update(&mut h, &buf[..want]);
             left -= want as u64;
         }
         Ok(Digest(*h.finalize().as_bytes()))

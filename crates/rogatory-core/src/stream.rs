@@ -170,14 +170,6 @@ impl BatchSealer {
     }
 }
 
-fn hash_into(hasher: &mut blake3::Hasher, data: &[u8]) {
-    if data.len() >= 1 << 20 {
-        hasher.update_rayon(data);
-    } else {
-        hasher.update(data);
-    }
-}
-
 /// Encrypts a field's plaintext as it is written, and writes the ciphertext
 /// to `out`, hashing it with BLAKE3 on the way (one thread; see
 /// [`encrypt_pipelined`] for the two-stage form sealing uses).
@@ -216,7 +208,7 @@ impl<W: Write> StreamEncryptor<W> {
 
     fn flush(&mut self, last: bool) -> Result<()> {
         let ct = self.sealer.seal(&mut self.batch, last)?;
-        hash_into(&mut self.hasher, ct);
+        crate::crypto::blake3_update(&mut self.hasher, ct);
         self.out
             .write_all(ct)
             .map_err(CoreError::io("writing field ciphertext"))?;
@@ -292,7 +284,7 @@ where
             // for the other to finish its share.
             let mut finish = |batch: &ChunkBatch, ct_len: usize| -> Result<()> {
                 let ct = &batch.buf[..ct_len];
-                hash_into(&mut hasher, ct);
+                crate::crypto::blake3_update(&mut hasher, ct);
                 out.write_all(ct)
                     .map_err(CoreError::io("writing field ciphertext"))?;
                 written += ct_len as u64;

@@ -6,7 +6,7 @@
 use std::io::{Read, Seek, Write};
 
 use rogatory_core::container::Container;
-use rogatory_core::crypto::{blake3_parallel, ct_eq, field_keys};
+use rogatory_core::crypto::{blake3_parallel, blake3_update, ct_eq, field_keys};
 use rogatory_core::segment::{RecordParser, SegmentRecord, leaf};
 use rogatory_core::stream::{BATCH_CHUNKS, CHUNK_CT, StreamDecryptor, field_aad};
 use rogatory_core::{CoreError, Key32, Place};
@@ -204,11 +204,7 @@ pub(crate) fn copy_body<R: Read + Seek, W: Write>(
     while left > 0 {
         let want = (buf.len() as u64).min(left) as usize;
         r.read_exact(&mut buf[..want]).map_err(read_error(index))?;
-        if want >= 1 << 20 {
-            h.update_rayon(&buf[..want]);
-        } else {
-            h.update(&buf[..want]);
-        }
+        blake3_update(&mut h, &buf[..want]);
         out.write_all(&buf[..want])
             .map_err(RedactError::io("writing package"))?;
         left -= want as u64;
