@@ -37,6 +37,7 @@ pub mod secret;
 pub mod segment;
 pub mod stream;
 pub mod time;
+pub mod tree_hash;
 pub mod trust;
 pub mod wrap;
 

@@ -28,8 +28,9 @@ use crate::custody::{EventSummary, verify_chain};
 use crate::error::{CoreError, Place, Result};
 use crate::identity::Identity;
 use crate::seal::{package_digest, stanzas_digest};
-use crate::segment::{RecordError, RecordSpan, leaf, split_records};
+use crate::segment::{RECORD_HEADER, RecordError, RecordSpan, leaf, split_records};
 use crate::stream::StreamDecryptor;
+use crate::tree_hash::TreeHasher;
 use crate::trust::TrustStore;
 use crate::wrap::{KeyBundle, unwrap_any};
 use rayon::prelude::*;
@@ -717,22 +718,21 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
         let hash_ciphertext = self.pending[i];
         let (mut r, trailer) = self.pkg.container.body_and_trailer(index)?;
         let leaves = &trailer.leaves.fields[i].leaves;
-        let mut hasher = blake3::Hasher::new();
+        let mut tree = hash_ciphertext.then(|| TreeHasher::new(ct_len));
         let mut written = 0u64;
-        let mut found = Digest::ZERO;
         // Three stages: a reader thread fetches ciphertext; this thread
-        // decrypts each batch on every core, finds the complete segment
-        // records in it and checks their leaves on every core; a writer
-        // thread releases the checked bytes. A record that spans two batches
-        // waits for the next one.
+        // decrypts each batch on every core, hashing the ciphertext beside
+        // it, finds the complete segment records in the plaintext and checks
+        // their leaves on every core; a writer thread releases the checked
+        // bytes. A record that spans two batches waits for the next one.
         let full = (crate::stream::BATCH_CHUNKS * crate::stream::CHUNK_CT) as u64;
+        // Room for a batch after the longest record left waiting.
+        let room = full as usize + RECORD_HEADER + rogatory_wire::limits::SEGMENT_MAX;
         std::thread::scope(|scope| -> Result<()> {
             use std::sync::mpsc::sync_channel;
             let (tx, rx) = sync_channel::<Result<Vec<u8>>>(2);
             let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
-            // The reader also hashes the ciphertext it reads, beside the
-            // decryption rather than before it.
-            let reader = scope.spawn(move || -> Digest {
+            let reader = scope.spawn(move || {
                 let mut left = ct_len;
                 while left > 0 {
                     let n = left.min(full) as usize;
@@ -740,12 +740,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                     buf.resize(n, 0);
                     let res = r
                         .read_exact(&mut buf)
-                        .map(|()| {
-                            if hash_ciphertext {
-                                hasher.update(&buf);
-                            }
-                            buf
-                        })
+                        .map(|()| buf)
                         .map_err(|e| match e.kind() {
                             std::io::ErrorKind::UnexpectedEof => {
                                 CoreError::tampered(Place::Field(index), "ciphertext ends early")
@@ -758,7 +753,6 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                     }
                     left -= n as u64;
                 }
-                Digest(*hasher.finalize().as_bytes())
             });
             let (out_tx, out_rx) = sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(2);
             let (back_tx, back_rx) = sync_channel::<Vec<u8>>(4);
@@ -774,18 +768,25 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                 }
                 Ok(n)
             });
-            let mut stream: Vec<u8> =
-                Vec::with_capacity(full as usize + rogatory_wire::limits::SEGMENT_MAX);
+            // Plaintext: `stream[..filled]`, starting with the record left
+            // waiting by the previous batch. Buffers keep their length when
+            // they come back from the writer, so that none is zeroed again.
+            let mut stream = vec![0u8; room];
+            let mut filled = 0usize;
             let mut spans = Vec::new();
             let checked = (|| -> Result<()> {
                 while !dec.is_done() {
-                    let mut buf = rx.recv().map_err(|_| {
+                    let buf = rx.recv().map_err(|_| {
                         CoreError::tampered(Place::Field(index), "ciphertext ends early")
                     })??;
-                    dec.decrypt_batch_into(&mut buf, &mut stream)?;
+                    if stream.len() < filled + buf.len() {
+                        stream.resize(filled + buf.len(), 0);
+                    }
+                    filled +=
+                        dec.decrypt_batch_hashing(&buf, &mut stream[filled..], tree.as_mut())?;
                     let _ = free_tx.try_send(buf);
                     spans.clear();
-                    let used = split_records(&stream, &mut spans)?;
+                    let used = split_records(&stream[..filled], &mut spans)?;
                     for s in &spans {
                         match expected.next() {
                             Some(want) if want == s.index => {}
@@ -822,15 +823,18 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                     // The checked records go to the writer; what follows them
                     // (a record not yet complete) stays.
                     let mut next = back_rx.try_recv().unwrap_or_default();
-                    next.clear();
-                    next.reserve(full as usize + rogatory_wire::limits::SEGMENT_MAX);
-                    next.extend_from_slice(&stream[used..]);
+                    if next.len() < room {
+                        next.resize(room, 0);
+                    }
+                    let carry = filled - used;
+                    next[..carry].copy_from_slice(&stream[used..filled]);
+                    filled = carry;
                     let done = std::mem::replace(&mut stream, next);
                     if out_tx.send((done, std::mem::take(&mut spans))).is_err() {
                         break;
                     }
                 }
-                if !stream.is_empty() {
+                if filled != 0 {
                     return Err(CoreError::tampered(
                         Place::Field(index),
                         "plaintext ends inside a segment",
@@ -846,7 +850,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
             let read = reader.join();
             checked?;
             written = released?;
-            found = read.map_err(|_| CoreError::usage("the reading thread panicked"))?;
+            read.map_err(|_| CoreError::usage("the reading thread panicked"))?;
             Ok(())
         })?;
         if expected.next().is_some() {
@@ -855,7 +859,10 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                 "segments missing from the ciphertext",
             ));
         }
-        if hash_ciphertext {
+        if let Some(tree) = tree {
+            let found = tree
+                .finalize()
+                .ok_or_else(|| CoreError::tampered(Place::Field(index), "ciphertext ends early"))?;
             if found != digest {
                 return Err(CoreError::tampered(
                     Place::Field(index),

@@ -11,6 +11,7 @@
 
 use std::io::Write;
 
+use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce, Tag};
 use rayon::prelude::*;
@@ -21,6 +22,7 @@ use rogatory_wire::{Digest, PackageId};
 use crate::crypto::{TAG_LEN, package_context};
 use crate::error::{CoreError, Result};
 use crate::secret::Key32;
+use crate::tree_hash::TreeHasher;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK: usize = CHUNK_SIZE as usize;
@@ -69,6 +71,25 @@ impl Cipher {
             .map_err(|_| CoreError::usage("chunk too long"))?;
         tag_out.copy_from_slice(&tag);
         Ok(())
+    }
+
+    /// Decrypts a chunk (`ciphertext || tag`) into `out`, which must be 16
+    /// bytes shorter; the chunk is left as it was.
+    fn open_into(&self, counter: u64, last: bool, chunk: &[u8], out: &mut [u8]) -> bool {
+        let Some(split) = chunk.len().checked_sub(TAG_LEN) else {
+            return false;
+        };
+        let (body, tag) = chunk.split_at(split);
+        let Ok(tag) = Tag::try_from(tag) else {
+            return false;
+        };
+        let Ok(buf) = InOutBuf::new(body, out) else {
+            return false;
+        };
+        let nonce = Nonce::from(chunk_nonce(counter, last));
+        self.aead
+            .decrypt_inout_detached(&nonce, &self.aad, buf, &tag)
+            .is_ok()
     }
 
     /// Decrypts a chunk (`ciphertext || tag`) in place; the plaintext is
@@ -382,15 +403,69 @@ impl StreamDecryptor {
         Ok(at)
     }
 
-    /// Decrypts one batch in place and appends its plaintext to `out`,
-    /// skipping the tags: one copy instead of a compaction and a copy.
-    pub fn decrypt_batch_into(&mut self, buf: &mut [u8], out: &mut Vec<u8>) -> Result<usize> {
-        self.open_in_place(buf)?;
-        let before = out.len();
-        for (start, end) in Self::plaintext_ranges(buf.len()) {
-            out.extend_from_slice(&buf[start..end]);
+    /// Decrypts one batch (as sized by [`Self::next_batch_len`]) from `ct`
+    /// into the front of `out`, leaving `ct` as it was, and returns the
+    /// plaintext length. With a `tree`, the ciphertext is also hashed into
+    /// it: each piece on the core that decrypts the chunk it lies in, while
+    /// that chunk is in the core's cache, rather than in a pass of its own.
+    pub fn decrypt_batch_hashing(
+        &mut self,
+        ct: &[u8],
+        out: &mut [u8],
+        tree: Option<&mut TreeHasher>,
+    ) -> Result<usize> {
+        let fail = || CoreError::decryption(self.what.clone());
+        if ct.len() != self.next_batch_len() || ct.is_empty() {
+            return Err(fail());
         }
-        Ok(out.len() - before)
+        let chunks = ct.len().div_ceil(CHUNK_CT);
+        let pt_len = ct.len() - chunks * TAG_LEN;
+        let out = out.get_mut(..pt_len).ok_or_else(fail)?;
+        let mut outs: Vec<&mut [u8]> = out.chunks_mut(CHUNK).collect();
+        if outs.len() < chunks {
+            // A final chunk with no plaintext still has its tag checked.
+            outs.push(&mut []);
+        }
+        let (pieces, tree) = match tree {
+            Some(t) => (t.plan(ct).ok_or_else(fail)?, Some(t)),
+            None => (Vec::new(), None),
+        };
+        // The pieces that start in each chunk.
+        let bounds: Vec<usize> = (0..=chunks)
+            .map(|j| pieces.partition_point(|p| p.range.start < j * CHUNK_CT))
+            .collect();
+        let first = self.next_chunk;
+        let total = self.total_chunks;
+        let cipher = &self.cipher;
+        let shared = tree.as_deref();
+        let done: Vec<_> = outs
+            .into_par_iter()
+            .zip(ct.par_chunks(CHUNK_CT))
+            .enumerate()
+            .map(|(j, (o, c))| {
+                let hashes: Vec<_> = match shared {
+                    Some(t) => pieces[bounds[j]..bounds[j + 1]]
+                        .iter()
+                        .map(|p| t.hash_piece(p, ct))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let idx = first + j as u64;
+                (cipher.open_into(idx, idx + 1 == total, c, o), hashes)
+            })
+            .collect();
+        if done.len() != chunks || !done.iter().all(|(ok, _)| *ok) {
+            return Err(fail());
+        }
+        if let Some(t) = tree {
+            let hashes: Vec<_> = done.into_iter().flat_map(|(_, h)| h).collect();
+            if !t.push(&pieces, &hashes) {
+                return Err(fail());
+            }
+        }
+        self.next_chunk += chunks as u64;
+        self.remaining -= ct.len() as u64;
+        Ok(pt_len)
     }
 
     fn plaintext_ranges(len: usize) -> impl Iterator<Item = (usize, usize)> {
