@@ -801,16 +801,28 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                             }
                         }
                     }
-                    let bad = spans.par_iter().position_first(|s| {
-                        leaves.get(s.index as usize)
-                            != Some(&leaf(
-                                &id,
-                                index,
-                                s.index,
-                                &s.salt,
-                                &crate::crypto::blake3_parallel(&stream[s.start..s.end]),
-                            ))
-                    });
+                    // The record not yet complete moves to the next buffer
+                    // while the complete ones are checked.
+                    let mut next = back_rx.try_recv().unwrap_or_default();
+                    if next.len() < room {
+                        next.resize(room, 0);
+                    }
+                    let carry = filled - used;
+                    let (bad, ()) = rayon::join(
+                        || {
+                            spans.par_iter().position_first(|s| {
+                                leaves.get(s.index as usize)
+                                    != Some(&leaf(
+                                        &id,
+                                        index,
+                                        s.index,
+                                        &s.salt,
+                                        &crate::crypto::blake3_parallel(&stream[s.start..s.end]),
+                                    ))
+                            })
+                        },
+                        || next[..carry].copy_from_slice(&stream[used..filled]),
+                    );
                     if let Some(k) = bad {
                         return Err(CoreError::tampered(
                             Place::Segment {
@@ -820,14 +832,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                             "segment does not match its signed leaf",
                         ));
                     }
-                    // The checked records go to the writer; what follows them
-                    // (a record not yet complete) stays.
-                    let mut next = back_rx.try_recv().unwrap_or_default();
-                    if next.len() < room {
-                        next.resize(room, 0);
-                    }
-                    let carry = filled - used;
-                    next[..carry].copy_from_slice(&stream[used..filled]);
+                    // The checked records go to the writer.
                     filled = carry;
                     let done = std::mem::replace(&mut stream, next);
                     if out_tx.send((done, std::mem::take(&mut spans))).is_err() {
