@@ -510,9 +510,25 @@ mod tests {
         (out, d)
     }
 
+    /// Decrypts in place, and again out of place while hashing the
+    /// ciphertext: both must agree, and the hash must be BLAKE3's.
     fn dec(ct: &[u8]) -> Result<Vec<u8>> {
+        let in_place = dec_in_place(ct);
+        let hashing = dec_hashing(ct);
+        match (&in_place, hashing) {
+            (Ok(a), Ok((b, digest))) => {
+                assert_eq!(a, &b);
+                assert_eq!(digest, crate::crypto::blake3(ct));
+            }
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("the two ways disagree: {a:?} / {b:?}"),
+        }
+        in_place
+    }
+
+    fn dec_in_place(ct: &[u8]) -> Result<Vec<u8>> {
         let key = Key32::from_bytes([3; 32]);
-        let mut d = StreamDecryptor::new(&key, [1; 24], ct.len() as u64, "f".into())?;
+        let mut d = StreamDecryptor::new(&key, [1; 24], ct.len() as u64, String::from("f"))?;
         let mut out = Vec::new();
         let mut at = 0;
         while !d.is_done() {
@@ -523,6 +539,23 @@ mod tests {
             out.extend_from_slice(&buf[..m]);
         }
         Ok(out)
+    }
+
+    fn dec_hashing(ct: &[u8]) -> Result<(Vec<u8>, Digest)> {
+        let key = Key32::from_bytes([3; 32]);
+        let mut d = StreamDecryptor::new(&key, [1; 24], ct.len() as u64, String::from("f"))?;
+        let mut tree = TreeHasher::new(ct.len() as u64);
+        let mut out = vec![0u8; ct.len()];
+        let (mut at, mut filled) = (0, 0);
+        while !d.is_done() {
+            let n = d.next_batch_len();
+            filled +=
+                d.decrypt_batch_hashing(&ct[at..at + n], &mut out[filled..], Some(&mut tree))?;
+            at += n;
+        }
+        out.truncate(filled);
+        let digest = tree.finalize().ok_or_else(|| CoreError::decryption("f"))?;
+        Ok((out, digest))
     }
 
     #[test]
@@ -546,6 +579,18 @@ mod tests {
             );
             assert_eq!(d, crate::crypto::blake3(&ct));
             assert_eq!(dec(&ct).unwrap(), pt, "len {len}");
+        }
+    }
+
+    #[test]
+    fn an_empty_field_still_has_its_tag_checked() {
+        let (ct, _) = enc(&[]);
+        assert_eq!(ct.len(), TAG_LEN);
+        assert_eq!(dec(&ct).unwrap(), Vec::<u8>::new());
+        for at in 0..TAG_LEN {
+            let mut f = ct.clone();
+            f[at] ^= 0x80;
+            assert!(dec(&f).is_err(), "flip at {at}");
         }
     }
 
