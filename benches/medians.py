@@ -5,11 +5,12 @@ targets in benches/README.md are stated in.
     python3 benches/medians.py field_1GiB
 
 reads target/criterion/GROUP/*/new/estimates.json (the last run of each
-benchmark) and prints each median, the per-sample times sorted, and, for the
+benchmark; under $CARGO_TARGET_DIR instead of target/ when that is set) and prints each median, the per-sample times sorted, and, for the
 `field_*` groups, seal rate / one-core encryption rate and verify-and-open
 rate / one-core decryption rate (a rate ratio is the inverse time ratio).
 """
 import json
+import os
 import pathlib
 import sys
 
@@ -18,7 +19,8 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion" / sys.argv[1]
+    target = os.environ.get("CARGO_TARGET_DIR") or pathlib.Path(__file__).resolve().parent.parent / "target"
+    root = pathlib.Path(target) / "criterion" / sys.argv[1]
     if not root.is_dir():
         print(f"no criterion results in {root}", file=sys.stderr)
         return 1
