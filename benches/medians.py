@@ -5,7 +5,9 @@ targets in benches/README.md are stated in.
     python3 benches/medians.py field_1GiB
 
 reads target/criterion/GROUP/*/new/estimates.json (the last run of each
-benchmark; under $CARGO_TARGET_DIR instead of target/ when that is set) and prints each median, the per-sample times sorted, and, for the
+benchmark; under $CARGO_TARGET_DIR instead of target/ when that is set,
+which must then be an absolute path: criterion writes relative to the bench
+crate's directory, not the workspace's) and prints each median, the per-sample times sorted, and, for the
 `field_*` groups, seal rate / one-core encryption rate and verify-and-open
 rate / one-core decryption rate (a rate ratio is the inverse time ratio).
 """
