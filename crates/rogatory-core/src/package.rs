@@ -29,7 +29,7 @@ use crate::error::{CoreError, Place, Result};
 use crate::identity::Identity;
 use crate::seal::{package_digest, stanzas_digest};
 use crate::segment::{RECORD_HEADER, RecordError, RecordSpan, leaf, split_records};
-use crate::stream::StreamDecryptor;
+use crate::stream::{BatchReader, StreamDecryptor};
 use crate::tree_hash::TreeHasher;
 use crate::trust::TrustStore;
 use crate::wrap::{KeyBundle, unwrap_any};
@@ -716,7 +716,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
             what.clone(),
         )?;
         let hash_ciphertext = self.pending[i];
-        let (mut r, trailer) = self.pkg.container.body_and_trailer(index)?;
+        let (r, trailer) = self.pkg.container.body_and_trailer(index)?;
         let leaves = &trailer.leaves.fields[i].leaves;
         let mut tree = hash_ciphertext.then(|| TreeHasher::new(ct_len));
         let mut written = 0u64;
@@ -730,34 +730,7 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
         let room = full as usize + RECORD_HEADER + rogatory_wire::limits::SEGMENT_MAX;
         std::thread::scope(|scope| -> Result<()> {
             use std::sync::mpsc::sync_channel;
-            // A hand-over, not a queue: the reader fills one batch while the
-            // previous one is decrypted, no more. Every buffer in flight is
-            // a few MiB more for the caches to hold; with two queued batches
-            // opening ran 4 to 6 % slower (benches/README.md).
-            let (tx, rx) = sync_channel::<Result<Vec<u8>>>(0);
-            let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
-            let reader = scope.spawn(move || {
-                let mut left = ct_len;
-                while left > 0 {
-                    let n = left.min(full) as usize;
-                    let mut buf = free_rx.try_recv().unwrap_or_default();
-                    buf.resize(n, 0);
-                    let res = r
-                        .read_exact(&mut buf)
-                        .map(|()| buf)
-                        .map_err(|e| match e.kind() {
-                            std::io::ErrorKind::UnexpectedEof => {
-                                CoreError::tampered(Place::Field(index), "ciphertext ends early")
-                            }
-                            _ => CoreError::io("reading package")(e),
-                        });
-                    let stop = res.is_err();
-                    if tx.send(res).is_err() || stop {
-                        break;
-                    }
-                    left -= n as u64;
-                }
-            });
+            let reader = BatchReader::spawn(scope, r, ct_len, index);
             let (out_tx, out_rx) = sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(2);
             let (back_tx, back_rx) = sync_channel::<Vec<u8>>(4);
             let writer = scope.spawn(move || -> Result<u64> {
@@ -780,15 +753,13 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
             let mut spans = Vec::new();
             let checked = (|| -> Result<()> {
                 while !dec.is_done() {
-                    let buf = rx.recv().map_err(|_| {
-                        CoreError::tampered(Place::Field(index), "ciphertext ends early")
-                    })??;
+                    let buf = reader.next_batch()?;
                     if stream.len() < filled + buf.len() {
                         stream.resize(filled + buf.len(), 0);
                     }
                     filled +=
                         dec.decrypt_batch_hashing(&buf, &mut stream[filled..], tree.as_mut())?;
-                    let _ = free_tx.try_send(buf);
+                    reader.recycle(buf);
                     spans.clear();
                     let used = split_records(&stream[..filled], &mut spans)?;
                     for s in &spans {
@@ -852,15 +823,13 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
                 Ok(())
             })();
             drop(out_tx);
-            drop(rx);
+            let read = reader.finish();
             let released = writer
                 .join()
                 .unwrap_or_else(|_| Err(CoreError::usage("the writing thread panicked")));
-            let read = reader.join();
             checked?;
             written = released?;
-            read.map_err(|_| CoreError::usage("the reading thread panicked"))?;
-            Ok(())
+            read
         })?;
         if expected.next().is_some() {
             return Err(CoreError::tampered(

@@ -9,7 +9,9 @@
 //! plaintext is. Chunks are independent, so batches are encrypted and
 //! decrypted on every core.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::{Scope, ScopedJoinHandle};
 
 use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
@@ -20,7 +22,7 @@ use rogatory_wire::package::stream_plaintext_len;
 use rogatory_wire::{Digest, PackageId};
 
 use crate::crypto::{TAG_LEN, package_context};
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Place, Result};
 use crate::secret::Key32;
 use crate::tree_hash::TreeHasher;
 
@@ -289,7 +291,6 @@ pub fn encrypt_pipelined<W, T>(
 where
     W: Write + Send,
 {
-    use std::sync::mpsc::sync_channel;
     let (full_tx, full_rx) = sync_channel::<(ChunkBatch, bool)>(2);
     let (empty_tx, empty_rx) = sync_channel::<ChunkBatch>(5);
     for _ in 0..4 {
@@ -351,6 +352,85 @@ where
             (_, Err(e)) | (Err(e), _) => Err(e),
         }
     })
+}
+
+/// A thread that reads a field's ciphertext in the batches a
+/// [`StreamDecryptor`] takes, for the opening and redaction pipelines.
+///
+/// Each batch is handed over, not queued: the thread reads one batch ahead
+/// of the one being decrypted, no more. Every buffer in flight is a few MiB
+/// more for the caches to hold; with two queued batches opening ran 4 to 6 %
+/// slower (benches/README.md). Buffers given back with [`Self::recycle`] are
+/// read into again.
+pub struct BatchReader<'scope> {
+    batches: Receiver<Result<Vec<u8>>>,
+    free: SyncSender<Vec<u8>>,
+    thread: ScopedJoinHandle<'scope, ()>,
+    index: u32,
+}
+
+impl<'scope> BatchReader<'scope> {
+    /// Starts reading `ct_len` bytes of field `index`'s ciphertext from `r`
+    /// on a thread of `scope`.
+    pub fn spawn<'env, R: Read + Send + 'scope>(
+        scope: &'scope Scope<'scope, 'env>,
+        mut r: R,
+        ct_len: u64,
+        index: u32,
+    ) -> Self {
+        let (tx, batches) = sync_channel::<Result<Vec<u8>>>(0);
+        let (free, free_rx) = sync_channel::<Vec<u8>>(4);
+        let full = (BATCH_CHUNKS * CHUNK_CT) as u64;
+        let thread = scope.spawn(move || {
+            let mut left = ct_len;
+            while left > 0 {
+                let n = left.min(full) as usize;
+                let mut buf = free_rx.try_recv().unwrap_or_default();
+                buf.resize(n, 0);
+                let res = r
+                    .read_exact(&mut buf)
+                    .map(|()| buf)
+                    .map_err(|e| match e.kind() {
+                        std::io::ErrorKind::UnexpectedEof => ends_early(index),
+                        _ => CoreError::io("reading package")(e),
+                    });
+                let stop = res.is_err();
+                if tx.send(res).is_err() || stop {
+                    break;
+                }
+                left -= n as u64;
+            }
+        });
+        Self {
+            batches,
+            free,
+            thread,
+            index,
+        }
+    }
+
+    /// The next batch. A read error, or a body shorter than its length
+    /// (`Tampered`), ends the reading.
+    pub fn next_batch(&self) -> Result<Vec<u8>> {
+        self.batches.recv().map_err(|_| ends_early(self.index))?
+    }
+
+    /// Gives a buffer back to be read into again.
+    pub fn recycle(&self, buf: Vec<u8>) {
+        let _ = self.free.try_send(buf);
+    }
+
+    /// Stops the thread if it is still reading, and waits for it.
+    pub fn finish(self) -> Result<()> {
+        drop(self.batches);
+        self.thread
+            .join()
+            .map_err(|_| CoreError::usage("the reading thread panicked"))
+    }
+}
+
+fn ends_early(index: u32) -> CoreError {
+    CoreError::tampered(Place::Field(index), "ciphertext ends early")
 }
 
 /// Decrypts a field's ciphertext batch by batch, checking chunk order and the

@@ -330,6 +330,7 @@ impl RedactError {
                 CoreError::UnknownParty { .. } => "unknown_party",
                 CoreError::CardNotValid { .. } => "card_not_valid",
                 CoreError::Expired { .. } | CoreError::NotYetValid { .. } => "validity_window",
+                CoreError::Io { .. } => "io",
                 _ => "core",
             },
             RedactError::Wire { .. } => "malformed",

@@ -8,7 +8,7 @@ use std::io::{Read, Seek, Write};
 use rogatory_core::container::Container;
 use rogatory_core::crypto::{blake3_parallel, blake3_update, ct_eq, field_keys};
 use rogatory_core::segment::{RecordParser, SegmentRecord, leaf};
-use rogatory_core::stream::{BATCH_CHUNKS, CHUNK_CT, StreamDecryptor, field_aad};
+use rogatory_core::stream::{BatchReader, StreamDecryptor, field_aad};
 use rogatory_core::{CoreError, Key32, Place};
 use rogatory_wire::{Digest, FieldBody, PackageId};
 
@@ -83,7 +83,7 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
         ciphertext_len,
         what,
     )?;
-    let (mut r, trailer) = container.body_and_trailer(index)?;
+    let (r, trailer) = container.body_and_trailer(index)?;
     let leaves = &trailer
         .leaves
         .fields
@@ -121,34 +121,15 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
         }
         on_segment(rec.index, &rec.salt, rec.data)
     };
-    let full = (BATCH_CHUNKS * CHUNK_CT) as u64;
     std::thread::scope(|scope| -> Result<()> {
-        use std::sync::mpsc::sync_channel;
-        let (tx, rx) = sync_channel::<Result<Vec<u8>>>(2);
-        let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
-        let reader = scope.spawn(move || {
-            let mut left = ciphertext_len;
-            while left > 0 {
-                let n = left.min(full) as usize;
-                let mut buf = free_rx.try_recv().unwrap_or_default();
-                buf.resize(n, 0);
-                let res = r.read_exact(&mut buf).map_err(read_error(index));
-                let stop = res.is_err();
-                if tx.send(res.map(|()| buf)).is_err() || stop {
-                    break;
-                }
-                left -= n as u64;
-            }
-        });
+        let reader = BatchReader::spawn(scope, r, ciphertext_len, index);
         let mut outcome = Ok(());
         while !dec.is_done() {
             let step = (|| -> Result<()> {
-                let mut buf = rx
-                    .recv()
-                    .map_err(|_| tampered(Place::Field(index), "ciphertext ends early"))??;
+                let mut buf = reader.next_batch()?;
                 let m = dec.decrypt_batch(&mut buf)?;
                 parser.push(&buf[..m], &mut emit)?;
-                let _ = free_tx.try_send(buf);
+                reader.recycle(buf);
                 Ok(())
             })();
             if step.is_err() {
@@ -156,12 +137,9 @@ pub(crate) fn read_segments<R: Read + Seek + Send>(
                 break;
             }
         }
-        // Unblock the reader if we stopped early.
-        drop(rx);
-        reader
-            .join()
-            .map_err(|_| RedactError::usage("the reading thread panicked"))?;
-        outcome
+        let read = reader.finish();
+        outcome?;
+        Ok(read?)
     })?;
     parser
         .finish()
