@@ -7,7 +7,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,26 +15,34 @@ use rogatory::core::{Identity, Package, TrustStore};
 use rogatory::transport::blocking;
 use rogatory::transport::{Destination, Progress, Retry, SenderConfig};
 use rogatory::wire::PartyId;
-use tempfile::TempDir;
 
-const ROGATORY: &str = env!("CARGO_BIN_EXE_rogatory");
+mod common;
+use common::Workdir;
+
+const ROGATORY: &str = common::BIN;
 const SEND: &str = env!("CARGO_BIN_EXE_rogatory-send");
 const RECV: &str = env!("CARGO_BIN_EXE_rogatory-recv");
 
+/// The working directory of the two parties.
 struct World {
-    dir: TempDir,
+    w: Workdir,
+}
+
+impl std::ops::Deref for World {
+    type Target = Workdir;
+    fn deref(&self) -> &Workdir {
+        &self.w
+    }
 }
 
 impl World {
     /// de.bka sends, fr.pnat receives; each trusts the other.
     fn new() -> Self {
-        let w = World {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let w = World { w: Workdir::new() };
         for party in ["de.bka", "fr.pnat"] {
-            w.ok(ROGATORY, &["keygen", "--party", party, "--out-dir", "keys"]);
+            w.ok_bin(ROGATORY, &["keygen", "--party", party, "--out-dir", "keys"]);
         }
-        w.ok(
+        w.ok_bin(
             ROGATORY,
             &[
                 "trust",
@@ -47,7 +55,7 @@ impl World {
                 "category:content",
             ],
         );
-        w.ok(
+        w.ok_bin(
             ROGATORY,
             &[
                 "trust",
@@ -59,7 +67,7 @@ impl World {
             ],
         );
         for card in ["keys/de.bka.card", "keys/fr.pnat.card"] {
-            w.ok(
+            w.ok_bin(
                 ROGATORY,
                 &["trust", "add", "--trust", "fr.trust", "--card", card],
             );
@@ -67,35 +75,12 @@ impl World {
         w
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn run(&self, bin: &str, args: &[&str]) -> Output {
-        Command::new(bin)
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, bin: &str, args: &[&str]) -> String {
-        let out = self.run(bin, args);
-        assert!(
-            out.status.success(),
-            "{bin} {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// Seals `content` as one binary field for fr.pnat.
     fn seal(&self, name: &str, content: &[u8]) -> PathBuf {
         let input = self.path(&format!("{name}.in"));
         fs::write(&input, content).unwrap();
         let field = format!("disk.img={}", input.display());
-        self.ok(
+        self.ok_bin(
             ROGATORY,
             &[
                 "seal",
@@ -194,7 +179,7 @@ fn send_and_recv_deliver_with_a_receipt() {
     let pkg = w.seal("evidence.rgt", b"a small disk image\n");
     let (mut recv, addr) = w.receiver("127.0.0.1:0", true);
     let to = format!("fr.pnat@{addr}");
-    let out = w.ok(
+    let out = w.ok_bin(
         SEND,
         &[
             "--key",
@@ -215,11 +200,11 @@ fn send_and_recv_deliver_with_a_receipt() {
     assert_eq!(files_in(&w.path("frstore/packages")).len(), 1);
     assert_eq!(files_in(&w.path("frstore/receipts")).len(), 1);
     // Both ledgers verify and record the exchange.
-    let out = w.ok(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
+    let out = w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
     assert!(!out.is_empty());
-    w.ok(ROGATORY, &["ledger", "verify", "keys/ledger/de.bka"]);
+    w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/de.bka"]);
     // Sending again is answered from the stored receipt, without a receiver.
-    let out = w.ok(
+    let out = w.ok_bin(
         SEND,
         &[
             "--key",
@@ -239,7 +224,7 @@ fn send_and_recv_deliver_with_a_receipt() {
 fn send_refuses_an_unknown_receiver_and_exits_1() {
     let w = World::new();
     w.seal("evidence.rgt", b"x\n");
-    let out = w.run(
+    let out = w.run_bin(
         SEND,
         &[
             "--key",
@@ -389,10 +374,10 @@ fn receiver_killed_mid_transfer_and_restarted_then_the_delivery_completes() {
     assert!(w.path("disk.rgt.receipt").is_file());
     assert!(files_in(&w.path("frstore/partial")).is_empty());
     assert_eq!(files_in(&w.path("frstore/packages")).len(), 1);
-    w.ok(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
+    w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
     // What the receiver stored verifies and opens to the sealed bytes.
     let stored = &files_in(&w.path("frstore/packages"))[0];
-    let out = w.ok(
+    let out = w.ok_bin(
         ROGATORY,
         &[
             "open",

@@ -53,7 +53,17 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
+        self.run_bin(BIN, args)
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.ok_bin(BIN, args)
+    }
+
+    /// Runs `bin` (one of the crate's binaries) in the directory.
+    pub fn run_bin(&self, bin: &str, args: &[&str]) -> Output {
+        Command::new(bin)
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("COLUMNS")
@@ -61,12 +71,12 @@ impl Workdir {
             .unwrap()
     }
 
-    /// Runs a command that must succeed; returns its standard output.
-    pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+    /// Runs `bin`, which must succeed; returns its standard output.
+    pub fn ok_bin(&self, bin: &str, args: &[&str]) -> String {
+        let out = self.run_bin(bin, args);
         assert!(
             out.status.success(),
-            "rogatory {args:?} failed:\n{}{}",
+            "{bin} {args:?} failed:\n{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
