@@ -410,6 +410,16 @@ pub struct VerifyArgs {
     /// The package
     #[arg(value_name = "PKG")]
     pub package: PathBuf,
+    /// A receipt for this package (a receiver's signed `received` event, as
+    /// `rogatory-send` stores it beside the package): the copy must still
+    /// hold it, so a custody tail cut at or before it is found (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Vec<PathBuf>,
+    /// A party's ledger: every `received` and `note` its owner appended to
+    /// a copy of this package must still be in the copy when the copy ends
+    /// just before it (repeatable; nothing is recorded)
+    #[arg(long, value_name = "DIR")]
+    pub ledger: Vec<PathBuf>,
     /// Print the verification report as JSON
     #[arg(long)]
     pub json: bool,
@@ -553,6 +563,29 @@ pub struct CustodyExportArgs {
     pub ledger: LedgerArg,
 }
 
+/// `rogatory ledger verify`.
+#[derive(Debug, Args)]
+pub struct LedgerVerifyArgs {
+    /// The ledger directory
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// A trust store that must hold the owner's card (by key id, for the
+    /// same party): the card beside the ledger proves nothing on its own
+    #[arg(long, value_name = "STORE")]
+    pub trust: Option<PathBuf>,
+    /// The owner's card, obtained elsewhere: `owner.card` must be this card
+    #[arg(long, value_name = "CARD")]
+    pub card: Option<PathBuf>,
+    /// A head recorded outside the ledger (64 hex digits, from a receipt or a
+    /// published report): the ledger must hold that line (repeatable)
+    #[arg(long, value_name = "HEX")]
+    pub head: Vec<String>,
+    /// A receipt the owner signed: it must verify with the owner's card, and
+    /// the ledger must hold the head it names (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Vec<PathBuf>,
+}
+
 /// `rogatory ledger ...`.
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
@@ -562,14 +595,13 @@ pub enum LedgerCommand {
             to the line before and the owner's signature, and that the signed head names the \
             last line. Prints the owner, the number of lines and the head; on failure, exits \
             with status 1 naming the first line that breaks a rule.\n\n\
-            A ledger cut and re-headed at an earlier line by someone with write access verifies \
-            here: compare the head with one recorded elsewhere (a receipt names it)."
+            The card beside the ledger proves nothing on its own: its fingerprint is printed; \
+            --trust or --card checks it against a card obtained elsewhere. A ledger cut and \
+            re-headed at an earlier line by someone with write access verifies on its own: \
+            --head (a head published with a report) and --receipt (a receipt names the owner's \
+            head) check it against heads recorded elsewhere."
     )]
-    Verify {
-        /// The ledger directory
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
-    },
+    Verify(LedgerVerifyArgs),
     /// The transparency report: counts of what the ledger records, for oversight
     #[command(
         long_about = "The transparency report of a verified ledger, for oversight bodies: \

@@ -11,8 +11,7 @@ use crate::error::{CliError, Result};
 
 /// Reads a secret key file; it must hold a TLS key and certificate.
 pub fn load_identity(path: &Path) -> Result<Arc<Identity>> {
-    let bytes = std::fs::read(path).map_err(CliError::io_path("reading key", path))?;
-    let identity = Identity::from_key_file(&bytes)?;
+    let identity = Identity::load(path)?;
     if identity.tls().is_none() {
         return Err(CliError::usage(format!(
             "key {} holds no TLS key and certificate (make one with `rogatory keygen`)",

@@ -113,6 +113,7 @@ pub fn append_event(
     chain.push(ev.clone());
     verify_chain(
         &chain,
+        &pkg.package_id(),
         &pkg.digest(),
         &pkg.trailer().signature.signer,
         &pkg.leaf_counts(),

@@ -78,7 +78,7 @@ pub fn hkdf32(salt: Option<&[u8]>, ikm: &Key32, label: &[u8], context: &[&[u8]])
     k
 }
 
-/// The two keys derived from a field key or from the metadata key.
+/// The two keys derived from the metadata key.
 pub struct DerivedKeys {
     /// The AEAD key.
     pub aead: Key32,
@@ -86,16 +86,62 @@ pub struct DerivedKeys {
     pub commitment: Digest,
 }
 
-/// Keys of field `index` (spec §6.1).
-pub fn field_keys(field_key: &Key32, package_id: &PackageId, index: u32) -> DerivedKeys {
+/// The keys derived from a field key (spec §6.1).
+pub struct FieldKeys {
+    /// The AEAD key of the field's STREAM.
+    pub aead: Key32,
+    /// The key commitment (public): the Ed25519 public key of the proof key.
+    pub commitment: Digest,
+    /// The seed of the field's proof key, whose public key is the
+    /// commitment: whoever holds the field key can sign with it.
+    proof_seed: Key32,
+}
+
+impl FieldKeys {
+    /// Signs `label || parts` with the field's proof key (a redactor's proof
+    /// that it held this field key, spec §12.1).
+    pub fn sign_proof(&self, label: &[u8], parts: &[&[u8]]) -> Signature {
+        use ed25519_dalek::Signer as _;
+        let sk = ed25519_dalek::SigningKey::from_bytes(self.proof_seed.expose_secret());
+        Signature(sk.sign(&signed_message(label, parts)).to_bytes())
+    }
+}
+
+/// Keys of field `index` (spec §6.1): the AEAD key, and the commitment, the
+/// Ed25519 public key of a proof key whose seed is derived with its own
+/// label. A commitment that is a public key lets a verifier with no key
+/// check that a redactor held the key of a field it cut into.
+pub fn field_keys(field_key: &Key32, package_id: &PackageId, index: u32) -> FieldKeys {
     let ctx = package_context(package_id);
     let idx = index.to_le_bytes();
     let aead = hkdf32(None, field_key, labels::HKDF_FIELD_AEAD, &[&ctx, &idx]);
-    let c = hkdf32(None, field_key, labels::HKDF_FIELD_COMMIT, &[&ctx, &idx]);
-    DerivedKeys {
+    let proof_seed = hkdf32(None, field_key, labels::HKDF_FIELD_COMMIT, &[&ctx, &idx]);
+    let pk = ed25519_dalek::SigningKey::from_bytes(proof_seed.expose_secret()).verifying_key();
+    FieldKeys {
         aead,
-        commitment: Digest(*c.expose_secret()),
+        commitment: Digest(pk.to_bytes()),
+        proof_seed,
     }
+}
+
+/// The commitment to the recipient of a stanza (spec §6.4): keyed by the
+/// metadata key, so that only a holder of the metadata key can tell whose a
+/// stanza is, and salted per envelope record, so that a reader without it
+/// cannot link the stanzas of one party across records.
+pub fn recipient_commitment(
+    metadata_key: &Key32,
+    package_id: &PackageId,
+    salt: &[u8; 32],
+    recipient: &KeyId,
+) -> Digest {
+    let ctx = package_context(package_id);
+    let k = hkdf32(
+        Some(salt),
+        metadata_key,
+        labels::HKDF_RECIPIENT,
+        &[&ctx, &recipient.0],
+    );
+    Digest(*k.expose_secret())
 }
 
 /// Keys of the metadata (spec §6.1).
@@ -217,7 +263,37 @@ mod tests {
         assert_ne!(f0.aead.expose_secret(), f1.aead.expose_secret());
         assert_ne!(f0.aead.expose_secret(), &f0.commitment.0);
         assert_ne!(f0.commitment, m.commitment);
+        assert_ne!(f0.commitment, f1.commitment);
+        // The commitment is the proof key's public key.
+        let sig = f0.sign_proof(b"label", &[b"message"]);
+        let pk = PublicKey(f0.commitment.0);
+        assert!(verify_signature(&pk, b"label", &[b"message"], &sig, "proof").is_ok());
+        let pk1 = PublicKey(f1.commitment.0);
+        assert!(verify_signature(&pk1, b"label", &[b"message"], &sig, "proof").is_err());
         assert_ne!(f0.aead.expose_secret(), m.aead.expose_secret());
+    }
+
+    /// The example of spec §6.1 and §6.4.
+    #[test]
+    fn the_spec_examples_hold() {
+        let k = Key32::from_bytes(std::array::from_fn(|i| i as u8));
+        let id = PackageId([
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ]);
+        let f = field_keys(&k, &id, 2);
+        assert_eq!(
+            hex::encode(f.aead.expose_secret()),
+            "6cb48710df5c77defc15d643b7b8bb5113bc0f999c47e13302246c1d1f298329"
+        );
+        assert_eq!(
+            hex::encode(f.commitment.0),
+            "c270f57b73012499d350cd4afef79ac8f588e3f9b8b832482029180f21bdb768"
+        );
+        assert_eq!(
+            hex::encode(recipient_commitment(&k, &id, &[0x44; 32], &KeyId([0x99; 32])).0),
+            "c6305c84348878b4437ddb09f9a845ba3be845b2ffc7d97c545bbfa6fcc38028"
+        );
     }
 
     #[test]

@@ -3,11 +3,14 @@
 
 use rand_core::CryptoRng;
 use rogatory_wire::{
-    CustodyEvent, Digest, EnvelopeRecord, EventBody, EventClear, EventDetails, EventKind,
-    FieldBody, KeyId, PackageId, PartyId, Salt, SegmentSet, Timestamp, decode, encode, labels,
+    CustodyEvent, Digest, EnvelopeDescriptor, EnvelopeRecord, EventBody, EventClear, EventDetails,
+    EventKind, EventRef, FieldBody, KeyId, PackageId, PartyId, PublicKey, Salt, SegmentSet,
+    Timestamp, decode, encode, labels,
 };
 
-use crate::crypto::{aead_open_once, aead_seal_once, details_key, sha256, verify_signature};
+use crate::crypto::{
+    aead_open_once, aead_seal_once, details_key, package_context, sha256, verify_signature,
+};
 use crate::error::{CoreError, Place, Result};
 use crate::identity::{Signer, card_valid_at};
 use crate::secret::Key32;
@@ -21,6 +24,69 @@ pub const CLOCK_SKEW: u64 = 300;
 pub fn event_hash(ev: &CustodyEvent) -> Result<Digest> {
     let bytes = encode(ev).map_err(CoreError::malformed(Place::Custody(ev.clear.sequence)))?;
     Ok(sha256(&[labels::HASH_EVENT, &bytes]))
+}
+
+/// How a ledger line names an event: its sequence, `prev` and hash.
+pub fn event_ref(ev: &CustodyEvent) -> Result<EventRef> {
+    Ok(EventRef {
+        sequence: ev.clear.sequence,
+        prev: ev.clear.prev,
+        hash: event_hash(ev)?,
+    })
+}
+
+/// The envelope as the trailer holds it now: every field's descriptor, the
+/// number of stanzas and their digest. The last envelope event's record
+/// must match it (spec §8.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentEnvelope {
+    /// Per field, its descriptor.
+    pub fields: Vec<EnvelopeDescriptor>,
+    /// The number of stanzas.
+    pub stanza_count: usize,
+    /// Their digest.
+    pub stanzas_digest: Digest,
+}
+
+impl CurrentEnvelope {
+    /// What a record claims the current envelope is (for an extract, which
+    /// carries no trailer: the last envelope event stands for it).
+    pub fn of_record(r: &EnvelopeRecord) -> Self {
+        Self {
+            fields: r.fields.clone(),
+            stanza_count: r.stanza_count(),
+            stanzas_digest: r.stanzas_digest,
+        }
+    }
+
+    /// Whether `record` signs exactly this envelope: the same descriptors,
+    /// the same stanzas digest, one recipient commitment per stanza.
+    pub fn matches(&self, record: &EnvelopeRecord) -> bool {
+        self.fields == record.fields
+            && self.stanzas_digest == record.stanzas_digest
+            && self.stanza_count == record.stanza_count()
+    }
+}
+
+/// What a redactor's key proof for field `field` signs (after the label
+/// `SIG_FIELD_KEY`): `ctx || u32le(field) || u64le(sequence) || prev ||
+/// encode(new descriptor)`, with `sequence` and `prev` those of the
+/// `redacted` event that carries it (spec §12.1).
+pub fn key_proof_message(
+    package_id: &PackageId,
+    field: u32,
+    sequence: u64,
+    prev: &Digest,
+    new: &EnvelopeDescriptor,
+) -> Result<Vec<u8>> {
+    let d = encode(new).map_err(CoreError::malformed(Place::Custody(sequence)))?;
+    let mut m = Vec::with_capacity(20 + 4 + 8 + 32 + d.len());
+    m.extend_from_slice(&package_context(package_id));
+    m.extend_from_slice(&field.to_le_bytes());
+    m.extend_from_slice(&sequence.to_le_bytes());
+    m.extend_from_slice(&prev.0);
+    m.extend_from_slice(&d);
+    Ok(m)
 }
 
 /// The message an actor signs: `SIG_EVENT || encode(clear) ||
@@ -182,6 +248,8 @@ pub struct EventSummary {
     pub time: Timestamp,
     /// Receiver of a send or forward.
     pub receiver: Option<KeyId>,
+    /// The receiver's party, if its key id is in the trust store.
+    pub receiver_party: Option<PartyId>,
     /// Hash of the event.
     pub hash: Digest,
 }
@@ -201,10 +269,11 @@ fn rule(sequence: u64, id: &'static str, detail: impl Into<String>) -> CoreError
 /// that the last envelope event matches the current envelope.
 pub fn verify_chain(
     events: &[CustodyEvent],
+    package_id: &PackageId,
     package_digest: &Digest,
     sender: &KeyId,
     leaf_counts: &[u64],
-    current: &EnvelopeRecord,
+    current: &CurrentEnvelope,
     trust: &TrustStore,
 ) -> Result<Vec<EventSummary>> {
     let first = events.first().ok_or_else(|| {
@@ -355,7 +424,10 @@ pub fn verify_chain(
         if let Some(env) = c.body.envelope() {
             check_stanza_count(seq, env, &c.body)?;
             match last_envelope {
-                Some(before) => check_envelope_change(seq, before, env, &c.body)?,
+                Some(before) => {
+                    check_envelope_change(seq, before, env, &c.body)?;
+                    check_key_proofs(package_id, c, before, env)?;
+                }
                 None => check_sealed_envelope(seq, env, leaf_counts)?,
             }
             last_envelope = Some(env);
@@ -367,12 +439,17 @@ pub fn verify_chain(
             actor_party: entry.party.clone(),
             time: c.time,
             receiver: c.body.receiver(),
+            receiver_party: c
+                .body
+                .receiver()
+                .and_then(|r| trust.by_key_id(&r))
+                .map(|e| e.party.clone()),
             hash: event_hash(ev)?,
         });
         prev = Some((ev, out[i].hash));
     }
     let last = last_envelope.ok_or_else(|| rule(0, "no_envelope", "no envelope event"))?;
-    if last != current {
+    if !current.matches(last) {
         return Err(CoreError::tampered(
             Place::Stanzas,
             "the envelope (ciphertexts or stanzas) differs from the last envelope event",
@@ -419,17 +496,70 @@ fn check_stanza_count(seq: u64, env: &EnvelopeRecord, body: &EventBody) -> Resul
         _ => None,
     };
     match want {
-        Some(n) if env.stanza_count != n => Err(rule(
+        Some(n) if env.stanza_count() != n => Err(rule(
             seq,
             "stanza_count",
             format!(
                 "a `{}` envelope has {} stanza(s), {n} expected",
                 body.kind().name(),
-                env.stanza_count
+                env.stanza_count()
             ),
         )),
         _ => Ok(()),
     }
+}
+
+/// A `redacted` event that cuts into a field (the field stays present under
+/// a new key) must prove that its actor held the field's previous key: the
+/// removal's key proof verifies with the previous key commitment, which is
+/// the public key of that key's proof key (spec §12.1). A field removed
+/// whole needs no key and carries no proof. `before` is the previous
+/// envelope event's record, `after` this event's.
+pub fn check_key_proofs(
+    package_id: &PackageId,
+    c: &EventClear,
+    before: &EnvelopeRecord,
+    after: &EnvelopeRecord,
+) -> Result<()> {
+    let EventBody::Redacted { removed, .. } = &c.body else {
+        return Ok(());
+    };
+    for r in removed {
+        let i = r.field as usize;
+        let (Some(b), Some(a)) = (before.fields.get(i), after.fields.get(i)) else {
+            continue; // the envelope change rule names a missing field
+        };
+        let (FieldBody::Present { key_commitment, .. }, FieldBody::Present { .. }) =
+            (&b.body, &a.body)
+        else {
+            continue;
+        };
+        let ok = r.key_proof.as_ref().is_some_and(|proof| {
+            key_proof_message(package_id, r.field, c.sequence, &c.prev, a)
+                .map(|m| {
+                    verify_signature(
+                        &PublicKey(key_commitment.0),
+                        labels::SIG_FIELD_KEY,
+                        &[&m],
+                        proof,
+                        "key proof",
+                    )
+                    .is_ok()
+                })
+                .unwrap_or(false)
+        });
+        if !ok {
+            return Err(rule(
+                c.sequence,
+                "key_proof",
+                format!(
+                    "field {} is cut into without a proof that the redactor held its key",
+                    r.field
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Between two envelope events a field's ciphertext may change only at a
@@ -516,6 +646,104 @@ fn check_envelope_change(
         }
     }
     Ok(())
+}
+
+/// A custody tail cut at rest, found against a statement kept outside the
+/// file (spec §10.7): the chain of a copy must hold every event that a
+/// receipt, or a ledger line of an event appended in place, names after it.
+fn cut(sequence: u64, detail: impl Into<String>) -> CoreError {
+    rule(sequence, "cut", detail)
+}
+
+/// Checks a copy's chain against a receipt (a receiver's signed `received`
+/// event, e.g. `PKG.receipt` or a receiver's stored receipt): the chain
+/// holds exactly that event at its position, so no event up to and
+/// including it was cut. Events after the receipt are not covered.
+pub fn check_receipt_in_chain(
+    events: &[CustodyEvent],
+    package_digest: &Digest,
+    receipt: &CustodyEvent,
+) -> Result<()> {
+    let seq = receipt.clear.sequence;
+    if !matches!(receipt.clear.body, EventBody::Received { .. }) {
+        return Err(rule(
+            seq,
+            "receipt",
+            "the receipt is not a `received` event",
+        ));
+    }
+    if &receipt.clear.package_digest != package_digest {
+        return Err(rule(
+            seq,
+            "receipt",
+            "the receipt is bound to another package",
+        ));
+    }
+    let want = event_hash(receipt)?;
+    match events.get(seq as usize) {
+        Some(ev) if event_hash(ev)? == want => Ok(()),
+        Some(_) => Err(rule(
+            seq,
+            "receipt",
+            format!("this copy holds another event at position {seq} than the receipt"),
+        )),
+        None => Err(cut(
+            seq,
+            format!(
+                "this copy holds {} event(s); the receipt is event {seq}: the chain was cut \
+                 before it",
+                events.len()
+            ),
+        )),
+    }
+}
+
+/// Checks a copy's chain against a ledger's lines: every `received` or
+/// `note` event the ledger's owner appended in place to a copy of this
+/// package (the lines with this package digest) whose predecessor is this
+/// copy's last event must be in the copy. Such a copy ends exactly before
+/// an event its holder appended to it: its tail was cut, or it is a copy
+/// taken before that append. Returns the number of lines that apply.
+pub fn check_ledger_in_chain(
+    events: &[CustodyEvent],
+    package_digest: &Digest,
+    lines: &[rogatory_wire::LedgerEntry],
+) -> Result<usize> {
+    use rogatory_wire::LedgerAction;
+    let hashes = events.iter().map(event_hash).collect::<Result<Vec<_>>>()?;
+    let mut applied = 0;
+    for e in lines {
+        let l = &e.line;
+        let (Some(r), true) = (
+            l.event,
+            matches!(l.action, LedgerAction::Received | LedgerAction::Note),
+        ) else {
+            continue;
+        };
+        if &l.package_digest != package_digest {
+            continue;
+        }
+        let at = r.sequence as usize;
+        if hashes.get(at) == Some(&r.hash) {
+            applied += 1;
+            continue;
+        }
+        let follows_last = at == hashes.len() && at > 0 && hashes.get(at - 1) == Some(&r.prev);
+        if follows_last {
+            return Err(cut(
+                r.sequence,
+                format!(
+                    "ledger line {} records a `{}` event {} that follows this copy's last event, \
+                     which this copy lacks: its tail was cut, or it is a copy taken before that \
+                     event was appended",
+                    l.sequence,
+                    l.action.name(),
+                    r.sequence
+                ),
+            ));
+        }
+    }
+    Ok(applied)
 }
 
 #[cfg(test)]

@@ -158,6 +158,20 @@ pub enum CoreError {
         /// What was found.
         detail: String,
     },
+    /// The package gives a stanza to a party that its custody chain and the
+    /// sender's onward consent do not (spec §12.6): checked by every holder
+    /// of the metadata key when it unlocks.
+    #[error("not entitled: custody event {sequence}: {rule}: {detail}")]
+    NotEntitled {
+        /// The event at fault (for `stanza_not_yours`, the last envelope
+        /// event, whose record commits the stanza to another party).
+        sequence: u64,
+        /// The check: `stanza_recipients`, `actor_not_holder`,
+        /// `onward_consent` or `stanza_not_yours` (spec §12.6).
+        rule: &'static str,
+        /// What was found.
+        detail: String,
+    },
     /// A field name cannot be used as a file name.
     #[error("field name {name:?} is not a safe file name")]
     UnsafeFieldName {

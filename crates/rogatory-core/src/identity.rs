@@ -233,6 +233,45 @@ impl Identity {
         Ok(SecretBytes::new(out))
     }
 
+    /// Reads a secret key file from `path` and checks that its keys match
+    /// its card. Refuses, as ssh does, a file that its group or others may
+    /// read or write (spec §3.4): a secret key shared with other accounts is
+    /// not the party's alone.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        use std::io::Read;
+        let ctx = || format!("reading key {}", path.display());
+        let f = std::fs::File::open(path).map_err(CoreError::io(ctx()))?;
+        let meta = f.metadata().map_err(CoreError::io(ctx()))?;
+        if !meta.is_file() {
+            return Err(CoreError::BadFile {
+                what: "key",
+                detail: format!("{} is not a file", path.display()),
+            });
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(CoreError::BadFile {
+                    what: "key",
+                    detail: format!(
+                        "{} is accessible by group or others (mode {mode:04o}): a secret key \
+                         file must be its owner's alone; run `chmod 600 {}`",
+                        path.display(),
+                        path.display()
+                    ),
+                });
+            }
+        }
+        let limit = 18 + rogatory_wire::limits::CARD_MAX as u64 + 65 + 16 + (16 << 10) + (64 << 10);
+        let mut bytes = SecretBytes::new(Vec::new());
+        f.take(limit + 1)
+            .read_to_end(bytes.expose_secret_mut())
+            .map_err(CoreError::io(ctx()))?;
+        Self::from_key_file(bytes.expose_secret())
+    }
+
     /// Decodes a secret key file and checks that its keys match its card.
     pub fn from_key_file(bytes: &[u8]) -> Result<Self> {
         let bad = |d: &str| CoreError::BadFile {

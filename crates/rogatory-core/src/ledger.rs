@@ -19,8 +19,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use rogatory_wire::{
-    CategorySet, Digest, LedgerAction, LedgerEntry, LedgerLine, PackageId, PartyCard, PartyId,
-    Priority, Text, Timestamp, decode, encode, labels,
+    CategorySet, Digest, EventRef, KeyId, LedgerAction, LedgerEntry, LedgerLine, PackageId,
+    PartyCard, PartyId, Priority, Text, Timestamp, decode, encode, labels,
 };
 
 use crate::crypto::{sha256, signed_message, verify_signature};
@@ -38,8 +38,8 @@ pub struct Record {
     pub package_id: PackageId,
     /// Its digest.
     pub package_digest: Digest,
-    /// The custody event recorded, if any.
-    pub event: Option<Digest>,
+    /// The custody event recorded, if any ([`crate::custody::event_ref`]).
+    pub event: Option<EventRef>,
     /// The partner jurisdiction.
     pub partner: Option<PartyId>,
     /// The legal basis.
@@ -115,7 +115,16 @@ impl Ledger {
     /// Opens (or creates) the ledger of `owner` in `dir`. Refuses a ledger
     /// kept by another key.
     pub fn open(dir: &Path, owner: &dyn Signer) -> Result<Self> {
-        std::fs::create_dir_all(dir)
+        // The ledger is sensitive local data: its owner's alone.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder
+            .create(dir)
             .map_err(CoreError::io(format!("creating {}", dir.display())))?;
         let (log, _, card_path) = paths(dir);
         let card = encode(owner.card()).map_err(CoreError::malformed(Place::Layout))?;
@@ -123,7 +132,7 @@ impl Ledger {
             Ok(existing) if existing == card => {}
             Ok(_) => return Err(bad("this ledger belongs to another key")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                crate::fsutil::write_atomic(&card_path, &card, false)?;
+                crate::fsutil::write_atomic(&card_path, &card, true)?;
             }
             Err(e) => return Err(CoreError::io(format!("reading {}", card_path.display()))(e)),
         }
@@ -159,11 +168,14 @@ impl Ledger {
     pub fn append(&mut self, owner: &dyn Signer, r: Record) -> Result<Digest> {
         let (log, head_path, _) = paths(&self.dir);
         let ctx = || format!("appending to {}", log.display());
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .map_err(CoreError::io(ctx()))?;
+        let mut opts = OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&log).map_err(CoreError::io(ctx()))?;
         f.lock().map_err(CoreError::io(ctx()))?;
         let (next, head) = match last_entry(&log)? {
             Some(e) => (e.line.sequence + 1, line_hash(&e.line)?),
@@ -195,7 +207,7 @@ impl Ledger {
         f.write_all(text.as_bytes()).map_err(CoreError::io(ctx()))?;
         f.sync_all().map_err(CoreError::io(ctx()))?;
         crate::fsutil::sync_dir(&log)?;
-        crate::fsutil::write_atomic(&head_path, text.as_bytes(), false)?;
+        crate::fsutil::write_atomic(&head_path, text.as_bytes(), true)?;
         // The lock goes with the file.
         drop(f);
         self.next = next + 1;
@@ -286,15 +298,66 @@ pub fn entries(dir: &Path) -> Result<Vec<LedgerEntry>> {
 /// before that line does not, whatever its own head file says.
 pub fn contains(dir: &Path, head: &Digest) -> Result<bool> {
     verify(dir)?;
-    if head == &Digest::ZERO {
-        return Ok(true);
-    }
+    Ok(head == &Digest::ZERO || position_of(dir, head)?.is_some())
+}
+
+/// The position of the line whose hash is `head` in a ledger (already
+/// verified), or `None`: a ledger cut or rolled back to before that line,
+/// or rewritten since, has none (spec §11.3). The zero head (an empty
+/// ledger) is position `None` and never an error: every ledger extends it.
+pub fn position_of(dir: &Path, head: &Digest) -> Result<Option<u64>> {
     for e in entries(dir)? {
         if &line_hash(&e.line)? == head {
-            return Ok(true);
+            return Ok(Some(e.line.sequence));
         }
     }
-    Ok(false)
+    Ok(None)
+}
+
+/// Checks a verified ledger against a head recorded outside it (a receipt's
+/// `ledger_head`, a published report's head): the ledger must hold that
+/// line. Returns its position (`None` for the zero head).
+pub fn check_head(dir: &Path, head: &Digest) -> Result<Option<u64>> {
+    if head == &Digest::ZERO {
+        return Ok(None);
+    }
+    match position_of(dir, head)? {
+        Some(n) => Ok(Some(n)),
+        None => Err(bad(format!(
+            "no line has the head {head}: the ledger was rolled back before it, or rewritten \
+             since"
+        ))),
+    }
+}
+
+/// Checks a verified ledger against a receipt its owner signed: the receipt
+/// is a `received` event signed with the owner's card, and the ledger holds
+/// the head it names. Returns that head's position.
+pub fn check_receipt(
+    dir: &Path,
+    report: &LedgerReport,
+    receipt: &rogatory_wire::CustodyEvent,
+) -> Result<Option<u64>> {
+    let rogatory_wire::EventBody::Received { ledger_head, .. } = &receipt.clear.body else {
+        return Err(bad("the receipt is not a `received` event"));
+    };
+    if receipt.clear.actor != report.owner_key_id {
+        return Err(bad(format!(
+            "the receipt is signed by key {}, not by this ledger's owner",
+            receipt.clear.actor
+        )));
+    }
+    verify_signature(
+        &report.owner_card.body.signing_key,
+        labels::SIG_EVENT,
+        &[
+            &encode(&receipt.clear).map_err(CoreError::malformed(Place::Layout))?,
+            &sha256(&[receipt.details.as_slice()]).0,
+        ],
+        &receipt.signature,
+        "receipt",
+    )?;
+    check_head(dir, ledger_head)
 }
 
 /// What a verified ledger holds.
@@ -302,6 +365,12 @@ pub fn contains(dir: &Path, head: &Digest) -> Result<bool> {
 pub struct LedgerReport {
     /// The owner.
     pub owner: PartyId,
+    /// The key id of the owner's card (its fingerprint, spec §3.1): the key
+    /// that signs every line. Compare it with a card you trust.
+    pub owner_key_id: KeyId,
+    /// The owner's card, as `owner.card` holds it.
+    #[serde(skip)]
+    pub owner_card: PartyCard,
     /// Number of lines.
     pub lines: u64,
     /// The head (hash of the last line).
@@ -370,7 +439,9 @@ pub fn verify(dir: &Path) -> Result<LedgerReport> {
         (None, Some(_)) => return Err(bad("no signed head")),
     }
     Ok(LedgerReport {
-        owner: card.body.party,
+        owner: card.body.party.clone(),
+        owner_key_id: owner,
+        owner_card: card,
         lines: all.len() as u64,
         head: prev,
     })

@@ -24,6 +24,7 @@ pub mod actions;
 pub mod container;
 pub mod crypto;
 pub mod custody;
+pub mod entitlement;
 pub mod error;
 pub mod export;
 pub mod fsutil;

@@ -17,16 +17,17 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use rogatory_wire::{
-    CustodyEvent, Digest, EnvelopeRecord, FieldBody, KeyId, Metadata, PackageId, PartyId, Prelude,
-    Timestamp, Trailer, decode, encode, labels,
+    CustodyEvent, Digest, FieldBody, KeyId, Metadata, PackageId, PartyId, Prelude, Timestamp,
+    Trailer, decode, encode, labels,
 };
 use serde::Serialize;
 
 use crate::container::{Container, journal_path};
 use crate::crypto::{ct_eq, field_keys, metadata_keys, verify_signature};
-use crate::custody::{EventSummary, verify_chain};
+use crate::custody::{CurrentEnvelope, EventSummary, verify_chain};
+use crate::entitlement::{self, OnwardReport};
 use crate::error::{CoreError, Place, Result};
-use crate::identity::Identity;
+use crate::identity::{Identity, Signer};
 use crate::seal::{package_digest, stanzas_digest};
 use crate::segment::{RECORD_HEADER, RecordError, RecordSpan, leaf, split_records};
 use crate::stream::{BatchReader, StreamDecryptor};
@@ -102,12 +103,12 @@ impl<R: Read + Seek> Package<R> {
         &self.events
     }
 
-    /// The envelope as it stands: every field's descriptor and the stanzas
-    /// digest.
-    pub fn current_envelope(&self) -> Result<EnvelopeRecord> {
-        Ok(EnvelopeRecord {
+    /// The envelope as it stands: every field's descriptor, the number of
+    /// stanzas and their digest.
+    pub fn current_envelope(&self) -> Result<CurrentEnvelope> {
+        Ok(CurrentEnvelope {
             fields: self.container.trailer.fields.clone(),
-            stanza_count: self.container.trailer.stanzas.len() as u32,
+            stanza_count: self.container.trailer.stanzas.len(),
             stanzas_digest: stanzas_digest(&self.container.trailer.stanzas)?,
         })
     }
@@ -226,6 +227,7 @@ impl<R: Read + Seek> Package<R> {
         let counts = self.leaf_counts();
         let chain = verify_chain(
             &self.events,
+            &self.package_id(),
             &self.digest,
             &signer,
             &counts,
@@ -484,6 +486,7 @@ impl<R: Read + Seek> VerifiedPackage<R> {
                 "the metadata names another sender than the signer",
             ));
         }
+        let mut opened = Vec::with_capacity(pkg.events.len());
         for (ev, summary) in pkg.events.iter().zip(&self.report.custody) {
             let details = crate::custody::open_details(ev, &bundle.metadata_key, &id).map_err(
                 |e| match e {
@@ -502,7 +505,22 @@ impl<R: Read + Seek> VerifiedPackage<R> {
                     detail: "the sealed details name another actor than the signer".into(),
                 });
             }
+            opened.push(details);
         }
+        let onward = entitlement::check(
+            &entitlement::Chain {
+                events: &pkg.events,
+                summaries: &self.report.custody,
+                details: &opened,
+                metadata: &metadata,
+                metadata_key: &bundle.metadata_key,
+                package_id: &id,
+            },
+            Some(entitlement::Holder {
+                key_id: identity.key_id(),
+                stanza,
+            }),
+        )?;
         let readable: Vec<u32> = bundle
             .field_keys
             .iter()
@@ -529,6 +547,7 @@ impl<R: Read + Seek> VerifiedPackage<R> {
             bundle,
             metadata,
             stanza,
+            onward,
             window: Window::NotChecked,
             pending,
             bodies: self.bodies,
@@ -568,6 +587,7 @@ pub struct UnlockedPackage<R> {
     bundle: KeyBundle,
     metadata: Metadata,
     stanza: usize,
+    onward: OnwardReport,
     window: Window,
     bodies: Bodies,
     /// Fields whose ciphertext digest is still to be checked.
@@ -598,6 +618,12 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
     /// Position of the recipient's stanza.
     pub fn stanza_index(&self) -> usize {
         self.stanza
+    }
+
+    /// The onward transfers of the chain, each checked against the sender's
+    /// consent when the package was unlocked (spec §12.6).
+    pub fn onward(&self) -> &OnwardReport {
+        &self.onward
     }
 
     fn mark_hashed(&mut self, i: usize, digest: Digest) {
@@ -986,7 +1012,41 @@ impl From<RecordError> for CoreError {
     }
 }
 
-/// Checks that a field name can be used as a file name in a directory.
+/// Code points that change how a name is displayed without being seen
+/// (spec §2.2): Unicode's format characters (general category Cf: bidi
+/// controls and isolates, zero-width spaces and joiners, the byte order
+/// mark, tags, ...) and the line and paragraph separators. A name holding
+/// one can read as another name, or reorder what follows it on a screen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xAD | 0x600..=0x605
+            | 0x61C
+            | 0x6DD
+            | 0x70F
+            | 0x890..=0x891
+            | 0x8E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
+}
+
+/// Checks that a field name is portable (spec §2.2): usable as a file name
+/// in a directory on every common file system, and free of invisible code
+/// points. A sealer refuses a name that is not; a reader that writes fields
+/// to a directory refuses it too.
 pub fn safe_file_name(name: &str) -> Result<&str> {
     let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
     let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
@@ -998,7 +1058,7 @@ pub fn safe_file_name(name: &str) -> Result<&str> {
         || name.ends_with(['.', ' '])
         || reserved
         || name.contains(['/', '\\', '\0', ':', '<', '>', '"', '|', '?', '*'])
-        || name.chars().any(char::is_control)
+        || name.chars().any(|c| c.is_control() || is_invisible(c))
         || name.len() > 255;
     if bad {
         Err(CoreError::UnsafeFieldName {

@@ -16,10 +16,10 @@ use std::io::{Read, Write};
 use rand_core::CryptoRng;
 use rogatory_wire::{
     Bytes, CategorySet, Clearances, ContentDescriptor, Digest, EnvelopeDescriptor, EnvelopeRecord,
-    EventBody, EventDetails, FieldBody, FieldKind, FieldLeaves, FieldName, LeafTable, MediaType,
-    Metadata, OnwardConsent, PackageId, PartyRef, Prelude, Priority, Provenance, PublicKey,
-    SegmentSet, SignatureBlock, Stanza, TagSet, Text, Timestamp, Trailer, TrustEntry, encode,
-    labels,
+    EventBody, EventDetails, FieldBody, FieldKind, FieldLeaves, FieldName, KeyId, LeafTable,
+    MediaType, Metadata, OnwardConsent, PackageId, PartyRef, Prelude, Priority, Provenance,
+    PublicKey, Salt, SegmentSet, SignatureBlock, Stanza, TagSet, Text, Timestamp, Trailer,
+    TrustEntry, encode, labels,
 };
 
 use crate::container::{make_footer, record_frame};
@@ -264,6 +264,9 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
                 "an earlier field failed; this package cannot be sealed",
             ));
         }
+        // One rule for names at both ends: what every reader can write to a
+        // directory (checked before anything is written).
+        crate::package::safe_file_name(spec.name.as_str())?;
         let res = self.add_field_inner(spec, input);
         if res.is_err() {
             self.failed = true;
@@ -421,7 +424,7 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
             &[&digest.0],
         ))?;
 
-        let mut stanzas = Vec::with_capacity(self.recipients.len());
+        let mut stanzas: Vec<(KeyId, Stanza)> = Vec::with_capacity(self.recipients.len());
         for r in &self.recipients {
             let full = r.party.key_id == me;
             let bundle = KeyBundle {
@@ -435,15 +438,19 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
                     })
                     .collect(),
             };
-            stanzas.push(wrap(
-                &bundle,
-                &r.agreement_key,
-                &r.party.key_id,
-                &self.package_id,
-                &mut self.rng,
-            )?);
+            stanzas.push((
+                r.party.key_id,
+                wrap(
+                    &bundle,
+                    &r.agreement_key,
+                    &r.party.key_id,
+                    &self.package_id,
+                    &mut self.rng,
+                )?,
+            ));
         }
         shuffle(&mut stanzas, &mut self.rng);
+        let (holders, stanzas): (Vec<KeyId>, Vec<Stanza>) = stanzas.into_iter().unzip();
 
         let envelope_fields: Vec<EnvelopeDescriptor> =
             self.fields.iter().map(|f| f.envelope.clone()).collect();
@@ -459,11 +466,14 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
                 signature,
             },
         };
-        let record = EnvelopeRecord {
-            fields: envelope_fields,
-            stanza_count: trailer.stanzas.len() as u32,
-            stanzas_digest: stanzas_digest(&trailer.stanzas)?,
-        };
+        let record = envelope_record(
+            envelope_fields,
+            &trailer.stanzas,
+            &holders,
+            &meta_key,
+            &self.package_id,
+            &mut self.rng,
+        )?;
         let trailer_bytes =
             encode(&trailer).map_err(|e| CoreError::usage(format!("trailer: {e}")))?;
         let trailer_offset = self.out.written;
@@ -576,6 +586,30 @@ pub fn package_digest(
         &root.0,
         &shape,
     ])
+}
+
+/// The record an envelope event signs (spec §5.2): the descriptors, the
+/// stanzas' digest, and per stanza a commitment to its recipient under a
+/// fresh salt. `holders[i]` is the key id stanza `i` is wrapped to.
+pub fn envelope_record(
+    fields: Vec<EnvelopeDescriptor>,
+    stanzas: &[Stanza],
+    holders: &[KeyId],
+    metadata_key: &Key32,
+    package_id: &PackageId,
+    rng: &mut impl CryptoRng,
+) -> Result<EnvelopeRecord> {
+    if holders.len() != stanzas.len() {
+        return Err(CoreError::usage("one recipient per stanza is required"));
+    }
+    let mut salt = [0u8; 32];
+    rng.fill_bytes(&mut salt);
+    Ok(EnvelopeRecord {
+        fields,
+        stanzas_digest: stanzas_digest(stanzas)?,
+        recipients: crate::entitlement::commit_recipients(metadata_key, package_id, &salt, holders),
+        recipients_salt: Salt(salt),
+    })
 }
 
 /// The stanzas digest (spec §8.5): `SHA-256(HASH_STANZAS || encode(stanzas))`.

@@ -358,7 +358,7 @@ fn custody_envelope_swapped_without_redaction() {
     {
         ciphertext_digest.0[0] ^= 1;
     }
-    env.stanza_count = 2;
+    env.recipients.truncate(2);
     c.push(
         &w.alice,
         10,

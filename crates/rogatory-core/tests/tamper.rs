@@ -290,10 +290,14 @@ fn a_non_canonical_signature_is_refused() {
 /// Re-signs the `sealed` event over the package's current envelope, as the
 /// sender would: for attacks by a party who can sign an envelope.
 fn resign_envelope(p: &mut Parts, w: &World, metadata_key: &Key32, digest: Digest) {
+    // The stanzas are unchanged: so are their recipient commitments.
+    let EventBody::Sealed { envelope: sealed } = &p.events[0].clear.body else {
+        unreachable!("the first event is `sealed`")
+    };
     let envelope = EnvelopeRecord {
         fields: p.trailer.fields.clone(),
-        stanza_count: p.trailer.stanzas.len() as u32,
         stanzas_digest: stanzas_digest(&p.trailer.stanzas).unwrap(),
+        ..sealed.clone()
     };
     p.events[0] = sign_event(
         &w.sender,

@@ -48,6 +48,11 @@ pub enum Violation {
     UnsignedEnvelopeChange,
     /// An envelope event changes the number of fields.
     FieldCountChanged,
+    /// A `redacted` event cuts into a field (the field stays present under
+    /// a new key) without proving that its actor held the field's key: only
+    /// a holder of a field's key may cut into it; any holder may drop it
+    /// whole.
+    CutWithoutKey,
     /// A `redacted` envelope holds other than one stanza, or a `forwarded`
     /// envelope other than two.
     StanzaCount {
@@ -74,6 +79,7 @@ impl Violation {
             Violation::UnsignedEnvelopeChange => "unsigned_envelope_change",
             Violation::FieldCountChanged => "field_count_changed",
             Violation::StanzaCount { .. } => "stanza_count",
+            Violation::CutWithoutKey => "cut_without_key",
         }
     }
 }
@@ -110,6 +116,10 @@ impl std::fmt::Display for Violation {
             Violation::FieldCountChanged => {
                 f.write_str("the envelope changes the number of fields")
             }
+            Violation::CutWithoutKey => f.write_str(
+                "the field is cut into without a proof that the redactor held its key: a field \
+                 the redactor cannot read can be dropped whole, not cut into",
+            ),
             Violation::StanzaCount {
                 kind,
                 expected,
@@ -225,20 +235,6 @@ pub enum RedactError {
         /// The consent in the metadata.
         consent: String,
     },
-    /// A `forwarded` event in the chain breaks the sender's onward-transfer
-    /// consent.
-    #[error(
-        "custody event {sequence}: the forward to {receiver} breaks the sender's onward-transfer \
-         consent ({consent})"
-    )]
-    OnwardViolation {
-        /// The event.
-        sequence: u64,
-        /// Its receiver.
-        receiver: String,
-        /// The consent in the metadata.
-        consent: String,
-    },
     /// A redaction rule of spec §12 is broken.
     #[error("{}", redaction_message(*sequence, *field, violation))]
     Redaction {
@@ -317,9 +313,7 @@ impl RedactError {
         match self {
             RedactError::Redaction { violation, .. } => violation.class(),
             RedactError::Extract { class, .. } => class,
-            RedactError::OnwardViolation { .. } | RedactError::OnwardRefused { .. } => {
-                "onward_consent"
-            }
+            RedactError::OnwardRefused { .. } => "onward_consent",
             RedactError::Core(e) => match e {
                 CoreError::Malformed { .. } => "malformed",
                 CoreError::Tampered { .. } => "tampered",
@@ -327,6 +321,7 @@ impl RedactError {
                 CoreError::NotARecipient => "not_a_recipient",
                 CoreError::BadSignature { .. } => "bad_signature",
                 CoreError::Custody { .. } => "custody",
+                CoreError::NotEntitled { rule, .. } => rule,
                 CoreError::UnknownParty { .. } => "unknown_party",
                 CoreError::CardNotValid { .. } => "card_not_valid",
                 CoreError::Expired { .. } | CoreError::NotYetValid { .. } => "validity_window",

@@ -21,7 +21,8 @@
 use rogatory_core::crypto::{
     aead_open_once, blake3 as blake3_of, ct_eq, metadata_keys, sha256, verify_signature,
 };
-use rogatory_core::custody::{EventSummary, open_details, verify_chain};
+use rogatory_core::custody::{CurrentEnvelope, EventSummary, open_details, verify_chain};
+use rogatory_core::entitlement;
 use rogatory_core::merkle::{leaf_hash, verify_inclusion};
 use rogatory_core::segment::leaf;
 use rogatory_core::{CoreError, Key32, TrustStore};
@@ -33,7 +34,7 @@ use rogatory_wire::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ExtractPlace, RedactError, Result};
-use crate::rules::{OnwardReport, check_chain, check_forwards, last_envelope};
+use crate::rules::{OnwardReport, check_chain, last_envelope};
 use crate::serde_util::DisclosedKey;
 use rogatory_wire::primitives::bounded_seq;
 
@@ -370,11 +371,20 @@ pub fn verify_extract(x: &Extract, trust: &TrustStore) -> Result<ExtractReport> 
     }
 
     let counts: Vec<u64> = x.leaf_counts.iter().map(|&n| u64::from(n)).collect();
-    check_chain(&x.events, &counts)?;
+    check_chain(&x.events, &package_id, &counts)?;
     let last = last_envelope(&x.events)
-        .map(|(_, _, env)| env.clone())
+        .map(|(_, _, env)| CurrentEnvelope::of_record(env))
         .ok_or_else(|| ex(ExtractPlace::Custody, "custody", "no envelope event"))?;
-    let custody = verify_chain(&x.events, &digest, &signer, &counts, &last, trust)?;
+    let custody = verify_chain(
+        &x.events,
+        &package_id,
+        &digest,
+        &signer,
+        &counts,
+        &last,
+        trust,
+    )?;
+    let mut opened = Vec::with_capacity(x.events.len());
     for (ev, summary) in x.events.iter().zip(&custody) {
         let details = open_details(ev, &key, &package_id).map_err(|e| match e {
             CoreError::Decryption { .. } => ex(
@@ -397,8 +407,21 @@ pub fn verify_extract(x: &Extract, trust: &TrustStore) -> Result<ExtractReport> 
                 ),
             ));
         }
+        opened.push(details);
     }
-    let onward = check_forwards(&x.events, &metadata, &key, &package_id, trust)?;
+    // The court holds the metadata key but no stanza: every envelope's
+    // recipients, holders and onward transfers are checked, no own stanza.
+    let onward = entitlement::check(
+        &entitlement::Chain {
+            events: &x.events,
+            summaries: &custody,
+            details: &opened,
+            metadata: &metadata,
+            metadata_key: &key,
+            package_id: &package_id,
+        },
+        None,
+    )?;
 
     let tree_size: u64 = counts.iter().sum();
     let mut offsets = Vec::with_capacity(counts.len());

@@ -25,8 +25,10 @@ use rand_core::CryptoRng;
 use rogatory_core::actions::Details;
 use rogatory_core::container::Container;
 use rogatory_core::crypto::field_keys;
-use rogatory_core::custody::{CLOCK_SKEW, ChainHead, event_hash, sign_event};
-use rogatory_core::seal::stanzas_digest;
+use rogatory_core::custody::{
+    CLOCK_SKEW, ChainHead, event_hash, event_ref, key_proof_message, sign_event,
+};
+use rogatory_core::seal::envelope_record;
 use rogatory_core::segment::{RECORD_HEADER, put_record_header};
 use rogatory_core::stream::{encrypt_pipelined, field_aad};
 use rogatory_core::trust::TrustStore;
@@ -36,8 +38,8 @@ use rogatory_core::{
 };
 use rogatory_wire::limits::CHUNK_SIZE;
 use rogatory_wire::{
-    CustodyEvent, Digest, EnvelopeDescriptor, EnvelopeRecord, EventBody, FieldBody, FieldKind,
-    KeyId, Metadata, PackageId, PartyId, Removal, Salt, SegmentSet, Text, Timestamp, Trailer,
+    CustodyEvent, Digest, EnvelopeDescriptor, EventBody, EventRef, FieldBody, FieldKind, KeyId,
+    Metadata, PackageId, PartyId, Removal, Salt, SegmentSet, Text, Timestamp, Trailer, labels,
 };
 use serde::Serialize;
 
@@ -132,6 +134,8 @@ pub struct OutputReport {
     pub event_sequence: u64,
     /// Its hash.
     pub event_hash: Digest,
+    /// The event as a ledger line names it.
+    pub event: EventRef,
     /// The fields a redaction touched (empty for a forward).
     pub removed: Vec<RemovedField>,
     /// For a forward: the new recipient.
@@ -165,7 +169,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
     ) -> Result<Self> {
         rules::check_without_key(&pkg)?;
         let unlocked = pkg.verify(trust)?.unlock(identity, now)?;
-        let onward = rules::check_onward_consent(&unlocked, trust)?;
+        let onward = rules::onward_report(&unlocked);
         let mut container = Container::parse(bodies)?;
         let events = container.read_events()?;
         if container.trailer != *unlocked.package().trailer()
@@ -525,6 +529,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
                     removals.push(Removal {
                         field: idx,
                         segments: segments.clone(),
+                        key_proof: None,
                     });
                 }
                 (FieldBody::Present { segments, .. }, Some(fp)) => {
@@ -561,7 +566,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
                         },
                     )?;
                     inner?;
-                    fields.push(EnvelopeDescriptor {
+                    let descriptor = EnvelopeDescriptor {
                         index: idx,
                         body: FieldBody::Present {
                             ciphertext_len,
@@ -570,11 +575,24 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
                             ciphertext_digest,
                             segments: keep,
                         },
-                    });
+                    };
+                    // Only a holder of the field's key may cut into it: the
+                    // old key signs the new descriptor (spec §12.1).
+                    let message = key_proof_message(
+                        &package_id,
+                        idx,
+                        head.sequence + 1,
+                        &head.hash,
+                        &descriptor,
+                    )?;
+                    let proof = field_keys(old, &package_id, idx)
+                        .sign_proof(labels::SIG_FIELD_KEY, &[&message]);
+                    fields.push(descriptor);
                     keys.push(Some(new_key));
                     removals.push(Removal {
                         field: idx,
                         segments: fp.removes.clone(),
+                        key_proof: Some(proof),
                     });
                 }
                 (FieldBody::Present { .. }, None) => {
@@ -610,11 +628,14 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
             &package_id,
             rng,
         )?];
-        let envelope = EnvelopeRecord {
-            fields: fields.clone(),
-            stanza_count: stanzas.len() as u32,
-            stanzas_digest: stanzas_digest(&stanzas)?,
-        };
+        let envelope = envelope_record(
+            fields.clone(),
+            &stanzas,
+            &[self.identity.key_id()],
+            &bundle.metadata_key,
+            &package_id,
+            rng,
+        )?;
         let event = sign_event(
             self.identity,
             &bundle.metadata_key,
@@ -661,6 +682,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
         let mut events = self.events().to_vec();
         let event_sequence = event.clear.sequence;
         let hash = event_hash(&event)?;
+        let event_at = event_ref(&event)?;
         events.push(event);
         let (writer, size) = w.finish(&new_trailer, &events)?;
         let (receiver, receiver_reads, notice_required) = match forward {
@@ -675,6 +697,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
                 size,
                 event_sequence,
                 event_hash: hash,
+                event: event_at,
                 removed,
                 receiver,
                 receiver_reads,
@@ -761,10 +784,11 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
             rng,
         )?;
         // The order of the two stanzas says nothing about whose is whose.
-        let stanzas = if rng.next_u32() & 1 == 0 {
-            vec![own, new]
+        let (me, them) = (self.identity.key_id(), entry.key_id);
+        let (stanzas, holders) = if rng.next_u32() & 1 == 0 {
+            (vec![own, new], [me, them])
         } else {
-            vec![new, own]
+            (vec![new, own], [them, me])
         };
 
         let mut w = PackageWriter::start(out, &prelude)?;
@@ -774,11 +798,14 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
             }
         }
         let fields = trailer.fields.clone();
-        let envelope = EnvelopeRecord {
-            fields: fields.clone(),
-            stanza_count: stanzas.len() as u32,
-            stanzas_digest: stanzas_digest(&stanzas)?,
-        };
+        let envelope = envelope_record(
+            fields.clone(),
+            &stanzas,
+            &holders,
+            &self.unlocked.bundle().metadata_key,
+            &package_id,
+            rng,
+        )?;
         let text = if notice {
             Some(
                 Text::new(

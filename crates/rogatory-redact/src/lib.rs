@@ -48,6 +48,7 @@ pub use plan::{FieldPlan, Plan, Reason, Request};
 pub use policy::Policy;
 pub use range::{format_ranges, parse_ranges};
 pub use rules::{
-    OnwardReport, check_chain, check_forwards, check_onward_consent, check_without_key,
+    ForwardBasis, ForwardCheck, OnwardReport, check_chain, check_without_key, consent_allows,
+    consent_text, onward_report,
 };
 pub use serde_util::DisclosedKey;

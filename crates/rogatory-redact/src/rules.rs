@@ -14,20 +14,23 @@
 //! - the last envelope event's stanza count: one after `redacted`, two after
 //!   `forwarded`.
 //!
-//! With a key ([`check_onward_consent`]): every `forwarded` event against the
-//! sender's onward-transfer consent in the metadata, the receiver named by the
-//! trust store and by the event's sealed details; and, when the last envelope
-//! event is `sealed`, one stanza per recipient of the metadata.
+//! - a `redacted` event that cuts into a field proves that its actor held
+//!   the field's key (the core checks this too).
+//!
+//! With a key, the core checks every stanza's recipient, every holder and
+//! every onward transfer when it unlocks ([`rogatory_core::entitlement`]);
+//! [`onward_report`] gives what it found.
 
 use std::io::{Read, Seek};
 
-use rogatory_core::custody::open_details;
-use rogatory_core::{Key32, Package, TrustStore, UnlockedPackage};
-use rogatory_wire::{
-    CustodyEvent, EnvelopeRecord, EventBody, EventKind, FieldBody, KeyId, Metadata, OnwardConsent,
-    PackageId, PartyId, SegmentSet, Stanza,
+use rogatory_core::custody::{CurrentEnvelope, check_key_proofs};
+pub use rogatory_core::entitlement::{
+    ForwardBasis, ForwardCheck, OnwardReport, consent_allows, consent_text,
 };
-use serde::Serialize;
+use rogatory_core::{Package, UnlockedPackage};
+use rogatory_wire::{
+    CustodyEvent, EnvelopeRecord, EventBody, EventKind, FieldBody, PackageId, SegmentSet, Stanza,
+};
 
 use crate::error::{RedactError, Result, Violation};
 use crate::range::difference;
@@ -49,7 +52,11 @@ fn present(body: &FieldBody) -> Option<&SegmentSet> {
 
 /// The keyless redaction rules over a chain: `leaf_counts[f]` is field `f`'s
 /// number of leaves.
-pub fn check_chain(events: &[CustodyEvent], leaf_counts: &[u64]) -> Result<()> {
+pub fn check_chain(
+    events: &[CustodyEvent],
+    package_id: &PackageId,
+    leaf_counts: &[u64],
+) -> Result<()> {
     let mut envelopes = events
         .iter()
         .filter_map(|e| e.clear.body.envelope().map(|env| (e, env)));
@@ -79,6 +86,28 @@ pub fn check_chain(events: &[CustodyEvent], leaf_counts: &[u64]) -> Result<()> {
     let mut before = sealed;
     for (ev, after) in envelopes {
         check_change(ev, before, after)?;
+        if let Err(e) = check_key_proofs(package_id, &ev.clear, before, after) {
+            let field = match e {
+                rogatory_core::CoreError::Custody { .. } => match &ev.clear.body {
+                    EventBody::Redacted { removed, .. } => removed
+                        .iter()
+                        .find(|r| {
+                            matches!(
+                                after.fields.get(r.field as usize).map(|d| &d.body),
+                                Some(FieldBody::Present { .. })
+                            )
+                        })
+                        .map(|r| r.field),
+                    _ => None,
+                },
+                other => return Err(other.into()),
+            };
+            return Err(violation(
+                Some(ev.clear.sequence),
+                field,
+                Violation::CutWithoutKey,
+            ));
+        }
         before = after;
     }
     Ok(())
@@ -147,7 +176,7 @@ pub fn last_envelope(events: &[CustodyEvent]) -> Option<(u64, EventKind, &Envelo
 /// allows.
 fn check_current(
     events: &[CustodyEvent],
-    current: &EnvelopeRecord,
+    current: &CurrentEnvelope,
     stanzas: &[Stanza],
 ) -> Result<()> {
     let Some((seq, kind, last)) = last_envelope(events) else {
@@ -212,172 +241,13 @@ pub fn check_without_key<R: Read + Seek>(pkg: &Package<R>) -> Result<()> {
         .iter()
         .map(|f| f.leaves.len() as u64)
         .collect();
-    check_chain(pkg.events(), &counts)?;
+    check_chain(pkg.events(), &pkg.package_id(), &counts)?;
     check_current(pkg.events(), &pkg.current_envelope()?, &t.stanzas)
 }
 
-/// Why a forward is within the sender's consent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ForwardBasis {
-    /// The sender itself forwarded: its consent does not bind it.
-    Sender,
-    /// The receiver is one of the recipients the sender named.
-    OriginalRecipient,
-    /// The receiver is one of the parties the consent names.
-    ConsentedParty,
-    /// The consent allows any trusted party, with notice to the sender.
-    AnyWithNotice,
-}
-
-/// One `forwarded` event, checked.
-#[derive(Clone, Debug, Serialize)]
-pub struct ForwardCheck {
-    /// The event's position.
-    pub sequence: u64,
-    /// Who forwarded.
-    pub actor: KeyId,
-    /// To whom, by the trust store.
-    pub receiver: PartyId,
-    /// Its key id.
-    pub receiver_key_id: KeyId,
-    /// Why it is allowed.
-    pub basis: ForwardBasis,
-    /// Whether the sender must be notified.
-    pub notice_required: bool,
-}
-
-/// The onward-transfer consent and every forward checked against it.
-#[derive(Clone, Debug, Serialize)]
-pub struct OnwardReport {
-    /// The consent, as text (`none`, `parties: a, b`, `any trusted party, with notice`).
-    pub consent: String,
-    /// Every `forwarded` event, in order.
-    pub forwards: Vec<ForwardCheck>,
-}
-
-/// The consent as text.
-pub fn consent_text(c: &OnwardConsent) -> String {
-    match c {
-        OnwardConsent::None => "none: no onward transfer".to_owned(),
-        OnwardConsent::Parties(p) => format!(
-            "only to {}",
-            p.as_slice()
-                .iter()
-                .map(PartyId::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        OnwardConsent::AnyWithNotice => "any trusted party, with notice to the sender".to_owned(),
-    }
-}
-
-/// Whether `actor` may forward to `receiver` (with its key id) under the
-/// metadata's consent (spec §12.4).
-pub fn consent_allows(
-    metadata: &Metadata,
-    actor: &KeyId,
-    receiver: &PartyId,
-    receiver_key_id: &KeyId,
-) -> Option<ForwardBasis> {
-    if actor == &metadata.sender.key_id {
-        return Some(ForwardBasis::Sender);
-    }
-    if metadata
-        .recipients
-        .iter()
-        .any(|r| &r.key_id == receiver_key_id && &r.party == receiver)
-    {
-        return Some(ForwardBasis::OriginalRecipient);
-    }
-    match &metadata.onward {
-        OnwardConsent::None => None,
-        OnwardConsent::Parties(set) => set
-            .contains(receiver)
-            .then_some(ForwardBasis::ConsentedParty),
-        OnwardConsent::AnyWithNotice => Some(ForwardBasis::AnyWithNotice),
-    }
-}
-
-/// Checks every `forwarded` event of a chain against the consent: the
-/// receiver's key id must be in the trust store, the event's sealed details
-/// must name that party, and the consent must allow it.
-pub fn check_forwards(
-    events: &[CustodyEvent],
-    metadata: &Metadata,
-    metadata_key: &Key32,
-    package_id: &PackageId,
-    trust: &TrustStore,
-) -> Result<OnwardReport> {
-    let consent = consent_text(&metadata.onward);
-    let mut forwards = Vec::new();
-    for ev in events {
-        let EventBody::Forwarded { receiver, .. } = &ev.clear.body else {
-            continue;
-        };
-        let sequence = ev.clear.sequence;
-        let fail = |receiver: String, consent: String| RedactError::OnwardViolation {
-            sequence,
-            receiver,
-            consent,
-        };
-        let entry = trust.by_key_id(receiver).ok_or_else(|| {
-            fail(
-                format!("key id {receiver}"),
-                "the receiver is not in the trust store, so the consent cannot be checked".into(),
-            )
-        })?;
-        let details = open_details(ev, metadata_key, package_id)?;
-        if details.counterpart.as_ref() != Some(&entry.party) {
-            return Err(fail(
-                entry.party.to_string(),
-                "the event's sealed details name another receiver".into(),
-            ));
-        }
-        let basis = consent_allows(metadata, &ev.clear.actor, &entry.party, receiver)
-            .ok_or_else(|| fail(entry.party.to_string(), consent.clone()))?;
-        forwards.push(ForwardCheck {
-            sequence,
-            actor: ev.clear.actor,
-            receiver: entry.party.clone(),
-            receiver_key_id: *receiver,
-            basis,
-            notice_required: basis == ForwardBasis::AnyWithNotice,
-        });
-    }
-    Ok(OnwardReport { consent, forwards })
-}
-
-/// The checks of spec §12.6 that need a recipient's key, over an unlocked
-/// package: every `forwarded` event against the sender's onward-transfer
-/// consent (the core's verification does not check it), and, when the last
-/// envelope event is `sealed`, one stanza per recipient of the metadata.
-/// `rogatory verify --key` calls this after unlocking.
-pub fn check_onward_consent<R: Read + Seek + Send>(
-    unlocked: &UnlockedPackage<R>,
-    trust: &TrustStore,
-) -> Result<OnwardReport> {
-    let pkg = unlocked.package();
-    let metadata = unlocked.metadata();
-    if let Some((seq, EventKind::Sealed, _)) = last_envelope(pkg.events()) {
-        let found = pkg.trailer().stanzas.len();
-        if found != metadata.recipients.len() {
-            return Err(violation(
-                Some(seq),
-                None,
-                Violation::StanzaCount {
-                    kind: "sealed",
-                    expected: metadata.recipients.len(),
-                    found,
-                },
-            ));
-        }
-    }
-    check_forwards(
-        pkg.events(),
-        metadata,
-        &unlocked.bundle().metadata_key,
-        &pkg.package_id(),
-        trust,
-    )
+/// The checks of spec §12.6 that need a recipient's key are made by the
+/// core when it unlocks ([`rogatory_core::entitlement`]): the onward
+/// transfers it found, each checked against the sender's consent.
+pub fn onward_report<R: Read + Seek + Send>(unlocked: &UnlockedPackage<R>) -> OnwardReport {
+    unlocked.onward().clone()
 }

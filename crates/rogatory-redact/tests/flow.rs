@@ -11,8 +11,7 @@ use std::fs;
 use common::*;
 use rogatory_core::{CoreError, Package};
 use rogatory_redact::{
-    Category, HeldPackage, Policy, Request, check_onward_consent, check_without_key,
-    create_atomically, parse_ranges,
+    Category, HeldPackage, Policy, Request, check_without_key, create_atomically, parse_ranges,
 };
 use rogatory_wire::{FieldBody, PartyId};
 
@@ -91,7 +90,7 @@ fn sealed_by_a_redacted_by_b_forwarded_to_c_verifies_at_c() {
         .collect();
     assert_eq!(parties, ["de.bka", "fr.pnat", "fr.pnat"]);
     let mut unlocked = verified.unlock(&w.third, NOW).unwrap();
-    let onward = check_onward_consent(&unlocked, &w.trust).unwrap();
+    let onward = unlocked.onward().clone();
     assert_eq!(onward.forwards.len(), 1);
     assert_eq!(onward.forwards[0].receiver.as_str(), "nl.om");
     assert_eq!(

@@ -10,7 +10,7 @@ use std::io::Cursor;
 use common::*;
 use rogatory_core::Package;
 use rogatory_redact::rules::ForwardBasis;
-use rogatory_redact::{RedactError, check_onward_consent, check_without_key};
+use rogatory_redact::{RedactError, check_without_key};
 use rogatory_wire::{OnwardConsent, PartyId};
 
 fn try_forward(bytes: &[u8], w: &World, to: &str) -> Result<Vec<u8>, RedactError> {
@@ -92,7 +92,7 @@ fn any_with_notice_forwards_the_keys_the_receiver_is_cleared_for() {
         .unwrap()
         .unlock(&w.outsider, NOW)
         .unwrap();
-    let r = check_onward_consent(&u, &w.trust).unwrap();
+    let r = u.onward();
     assert_eq!(r.forwards.len(), 1);
     assert_eq!(r.forwards[0].basis, ForwardBasis::AnyWithNotice);
     assert!(r.forwards[0].notice_required);

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use rogatory_core::actions::{bytes_digest, receive};
 use rogatory_core::container::recover;
-use rogatory_core::custody::event_hash;
+use rogatory_core::custody::{event_hash, event_ref};
 use rogatory_core::ledger::{self, Ledger, Record};
 use rogatory_core::{CoreError, Identity, Package, Signer, TrustStore, system_rng};
 use rogatory_wire::{
@@ -197,6 +197,7 @@ fn verification_failure(e: &CoreError) -> (RejectReason, String) {
         CoreError::UnknownParty { .. } => RejectReason::UntrustedSender,
         CoreError::Expired { .. } => RejectReason::Expired,
         CoreError::NotARecipient => RejectReason::NotForYou,
+        CoreError::NotEntitled { .. } => RejectReason::NotEntitled,
         CoreError::Io { .. } => RejectReason::StoreFailure,
         _ => RejectReason::VerificationFailed,
     };
@@ -917,7 +918,7 @@ fn record(
     metadata: Option<&Metadata>,
 ) -> Result<Record> {
     let mut r = Record::new(now(), action, pkg.0, pkg.1);
-    r.event = Some(event_hash(event)?);
+    r.event = Some(event_ref(event)?);
     r.partner = Some(partner);
     if let Some(m) = metadata {
         r.legal_basis = Some(m.legal_basis.clone());
@@ -962,7 +963,7 @@ fn finish_delivery(
             let hash = event_hash(&last)?;
             let recorded = ledger::entries(&shared.cfg.ledger_dir)?
                 .iter()
-                .any(|e| e.line.event == Some(hash));
+                .any(|e| e.line.event.is_some_and(|r| r.hash == hash));
             if !recorded {
                 ledger.append(
                     identity.as_ref(),

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rogatory_core::actions::{Details, ReceiptReport, append_event, bytes_digest, verify_receipt};
 use rogatory_core::container::recover;
-use rogatory_core::custody::event_hash;
+use rogatory_core::custody::{event_hash, event_ref};
 use rogatory_core::fsutil::write_atomic;
 use rogatory_core::ledger::{self, Ledger, Record};
 use rogatory_core::{Identity, Package, Signer, TrustStore, system_rng};
@@ -666,7 +666,7 @@ fn conclude(
 fn record_sent(inner: &Inner, p: &Prepared) -> Result<()> {
     let identity = inner.cfg.identity.as_ref();
     let dir = &inner.cfg.ledger_dir;
-    let hash = event_hash(&p.sent)?;
+    let sent = event_ref(&p.sent)?;
     let _one_at_a_time = inner
         .files
         .lock()
@@ -674,7 +674,7 @@ fn record_sent(inner: &Inner, p: &Prepared) -> Result<()> {
     let mut ledger = Ledger::open(dir, identity)?;
     if ledger::entries(dir)?
         .iter()
-        .any(|e| e.line.action == LedgerAction::Sent && e.line.event == Some(hash))
+        .any(|e| e.line.action == LedgerAction::Sent && e.line.event == Some(sent))
     {
         return Ok(());
     }
@@ -685,7 +685,7 @@ fn record_sent(inner: &Inner, p: &Prepared) -> Result<()> {
         p.key.package_id,
         p.package_digest,
     );
-    r.event = Some(hash);
+    r.event = Some(sent);
     r.partner = Some(inner.receiver.party.clone());
     r.legal_basis = Some(m.legal_basis.clone());
     r.categories = m.data_categories.clone();

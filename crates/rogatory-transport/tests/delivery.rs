@@ -147,7 +147,7 @@ async fn delivers_end_to_end_with_a_verified_receipt() {
         assert_eq!(stored, d.receipt);
         let de_ledger = ledger::entries(&w.path("de/ledger")).unwrap();
         assert!(de_ledger.iter().any(|e| e.line.action == LedgerAction::Sent
-            && e.line.event == Some(d.sent_event)
+            && e.line.event.map(|r| r.hash) == Some(d.sent_event)
             && e.line.partner.as_ref().map(|p| p.as_str()) == Some("fr.pnat")));
 
         // The receiver: the package in place, its `received` event last, the
@@ -169,7 +169,10 @@ async fn delivers_end_to_end_with_a_verified_receipt() {
         let fr_ledger = ledger::entries(&w.path("fr/ledger")).unwrap();
         let line = &fr_ledger.last().unwrap().line;
         assert_eq!(line.action, LedgerAction::Received);
-        assert_eq!(line.event, Some(event_hash(&d.receipt).unwrap()));
+        assert_eq!(
+            line.event.map(|r| r.hash),
+            Some(event_hash(&d.receipt).unwrap())
+        );
         assert_eq!(line.partner.as_ref().unwrap().as_str(), "de.bka");
         assert!(line.legal_basis.is_some());
         ledger::verify(&w.path("fr/ledger")).unwrap();
@@ -705,7 +708,10 @@ async fn restart_recovery_finishes_committed_deliveries() {
             let receipt = store.receipt(key).unwrap().unwrap();
             assert_eq!(events(path).last().unwrap(), &receipt);
             let hash = event_hash(&receipt).unwrap();
-            let line = lines.iter().find(|l| l.line.event == Some(hash)).unwrap();
+            let line = lines
+                .iter()
+                .find(|l| l.line.event.map(|r| r.hash) == Some(hash))
+                .unwrap();
             match receipt.clear.body {
                 EventBody::Received { ledger_head, .. } => assert_eq!(ledger_head, line.line.prev),
                 _ => panic!("not a receipt"),

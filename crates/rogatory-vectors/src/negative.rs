@@ -288,7 +288,7 @@ fn scalars_and_strings(g: &mut Generator) -> Result<(), Error> {
     let name = "unknown_reject_reason";
     g.bad::<Frame>(
         name,
-        "A reject frame with the reason code 10; reasons have the codes 0 to 9.",
+        "A reject frame with the reason code 11; reasons have the codes 0 to 10.",
         overwrite(
             name,
             &encode(&Frame::Reject {
@@ -297,7 +297,7 @@ fn scalars_and_strings(g: &mut Generator) -> Result<(), Error> {
             })?,
             4,
             &le32(0),
-            &le32(10),
+            &le32(11),
         )?,
         "unknown_variant",
     )?;
@@ -575,11 +575,19 @@ fn trailer_rules(g: &mut Generator) -> Result<(), Error> {
     Ok(())
 }
 
+/// A removal; the field of the sample `redacted` event that stays present
+/// (field 1) carries the sample key proof.
 fn removal_bytes(field: u32, ranges: &[(u32, u32)]) -> Vec<u8> {
     let mut out = cat(&[&le32(field), &le64(ranges.len() as u64)]);
     for (a, b) in ranges {
         out.extend(le32(*a));
         out.extend(le32(*b));
+    }
+    if field == 1 {
+        out.push(1);
+        out.extend(crate::bytes::pseudo::<64>("key proof field 1"));
+    } else {
+        out.push(0);
     }
     out
 }
@@ -638,6 +646,21 @@ fn custody_rules(g: &mut Generator) -> Result<(), Error> {
         name,
         "A redacted event with an empty list of removals.",
         replace_once(name, &redacted, &removed, &le64(0))?,
+        "invalid",
+    )?;
+    let name = "redacted_cut_without_key_proof";
+    let mut no_proof = rem1.clone();
+    no_proof.truncate(rem1.len() - 65);
+    no_proof.push(0);
+    g.bad::<CustodyEvent>(
+        name,
+        "A redacted event whose removal of field 1, which stays present, carries no key proof.",
+        replace_once(
+            name,
+            &redacted,
+            &removed,
+            &cat(&[&le64(2), &no_proof, &rem2]),
+        )?,
         "invalid",
     )?;
     let name = "redacted_removal_empty";

@@ -15,7 +15,7 @@ use rand_core::SeedableRng;
 use rogatory_core::container::Parts;
 use rogatory_core::crypto::field_keys;
 use rogatory_core::custody::{ChainHead, sign_event};
-use rogatory_core::seal::{FieldSpec, PackageInfo, Recipient, stanzas_digest};
+use rogatory_core::seal::{FieldSpec, PackageInfo, Recipient, envelope_record, stanzas_digest};
 use rogatory_core::stream::{
     BatchSealer, CHUNK, ChunkBatch, StreamDecryptor, StreamEncryptor, field_aad,
 };
@@ -23,8 +23,8 @@ use rogatory_core::wrap::{KeyBundle, try_unwrap, wrap};
 use rogatory_core::{Identity, Key32, Package, Sealer, Signer, TrustStore};
 use rogatory_wire::{
     CategorySet, Digest, EnvelopeRecord, EventBody, EventDetails, FieldBody, FieldKind, FieldName,
-    MediaType, OnwardConsent, PackageId, PartyId, Priority, Provenance, PublicKey, Tag, TagSet,
-    Text, Timestamp, Token,
+    KeyId, MediaType, OnwardConsent, PackageId, PartyId, Priority, Provenance, PublicKey, Tag,
+    TagSet, Text, Timestamp, Token,
 };
 
 use crate::bytes::pseudo;
@@ -589,10 +589,43 @@ fn sender_view(w: &World, name: &str, bytes: &[u8]) -> Result<SenderView, Error>
 fn resign(w: &World, name: &str, p: &mut Parts, v: &SenderView) -> Result<(), Error> {
     let sender = &w.parties[SENDER].identity;
     let fail = |e: rogatory_core::CoreError| patch(name, format!("re-signing: {e}"));
-    let envelope = EnvelopeRecord {
-        fields: p.trailer.fields.clone(),
-        stanza_count: p.trailer.stanzas.len() as u32,
-        stanzas_digest: stanzas_digest(&p.trailer.stanzas).map_err(fail)?,
+    // The sender knows whose each stanza is: with the stanzas in place, the
+    // sealed record's commitments stay; otherwise each stanza is committed to
+    // the party whose key opens it (one that no party opens, to a key id of
+    // nobody's).
+    let sealed = match p.events.first().map(|e| &e.clear.body) {
+        Some(EventBody::Sealed { envelope }) => envelope.clone(),
+        _ => return Err(patch(name, "no sealed event")),
+    };
+    let envelope = if sealed.stanza_count() == p.trailer.stanzas.len() {
+        EnvelopeRecord {
+            fields: p.trailer.fields.clone(),
+            stanzas_digest: stanzas_digest(&p.trailer.stanzas).map_err(fail)?,
+            ..sealed
+        }
+    } else {
+        let n = p.trailer.fields.len();
+        let holders: Vec<KeyId> = p
+            .trailer
+            .stanzas
+            .iter()
+            .enumerate()
+            .map(|(i, st)| {
+                w.parties
+                    .iter()
+                    .find(|q| try_unwrap(st, &q.identity, &v.package_id, n).is_some())
+                    .map_or(KeyId([0xf0 ^ i as u8; 32]), |q| q.identity.key_id())
+            })
+            .collect();
+        envelope_record(
+            p.trailer.fields.clone(),
+            &p.trailer.stanzas,
+            &holders,
+            &v.metadata_key,
+            &v.package_id,
+            &mut rng(&format!("{name} recipients")),
+        )
+        .map_err(fail)?
     };
     let event = sign_event(
         sender,

@@ -104,6 +104,7 @@ pub fn core_error_class(e: &CoreError) -> &'static str {
         CoreError::CardNotValid { .. } => "card_not_valid",
         CoreError::BadSignature { .. } => "bad_signature",
         CoreError::Custody { .. } => "custody",
+        CoreError::NotEntitled { .. } => "not_entitled",
         CoreError::UnsafeFieldName { .. } => "unsafe_field_name",
         CoreError::Usage(_) => "usage",
         CoreError::InterruptedAppend { .. } => "interrupted_append",

@@ -2,8 +2,8 @@
 //! of every enum that appears in them.
 
 use rogatory_wire::{
-    Bytes, CategorySet, Digest, EventKind, Frame, LedgerAction, LedgerEntry, LedgerLine, Offer,
-    Priority, RejectReason, ShortText, Signature, Timestamp, Token,
+    Bytes, CategorySet, Digest, EventKind, EventRef, Frame, LedgerAction, LedgerEntry, LedgerLine,
+    Offer, Priority, RejectReason, ShortText, Signature, Timestamp, Token,
 };
 
 use crate::bytes::{pseudo, pseudo_vec};
@@ -170,7 +170,11 @@ pub(crate) fn ledger_entry(action: LedgerAction, sequence: u64) -> Result<Ledger
             action,
             package_id: s::package_id(),
             package_digest: s::digest("package digest"),
-            event: event_kind.map(|k| s::digest(&format!("event hash {}", k.tag()))),
+            event: event_kind.map(|k| EventRef {
+                sequence: u64::from(k.tag()),
+                prev: s::digest(&format!("event prev {}", k.tag())),
+                hash: s::digest(&format!("event hash {}", k.tag())),
+            }),
             partner,
             legal_basis: if matches!(action, LedgerAction::Note) {
                 None
@@ -297,6 +301,11 @@ fn frames(g: &mut Generator) -> Result<(), Error> {
             "no space left on device",
         ),
         (RejectReason::Timeout, "timeout", "idle for 120 s"),
+        (
+            RejectReason::NotEntitled,
+            "not_entitled",
+            "stanza not committed to this receiver",
+        ),
     ];
     for (reason, name, detail) in reasons {
         g.ok(

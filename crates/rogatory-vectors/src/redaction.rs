@@ -9,7 +9,7 @@
 //!                one edit, re-signed by a trusted party where the attack needs it
 //!                                               ▼
 //!   package: check_without_key ─▶ verify(trust) ─▶ unlock(holder, now)
-//!            ─▶ check_onward_consent ─▶ open every field the holder reads
+//!            (stanza recipients, holders, onward consent) ─▶ open every field the holder reads
 //!   extract: decode ─▶ verify_extract(trust)
 //! ```
 //!
@@ -43,20 +43,20 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use rogatory_core::container::Parts;
 use rogatory_core::crypto::field_keys;
-use rogatory_core::custody::{ChainHead, sign_event};
-use rogatory_core::seal::{FieldSpec, PackageInfo, Recipient, stanzas_digest};
+use rogatory_core::custody::{ChainHead, key_proof_message, sign_event};
+use rogatory_core::seal::{FieldSpec, PackageInfo, Recipient, envelope_record};
 use rogatory_core::segment::{RecordParser, SegmentRecord, put_record_header};
 use rogatory_core::stream::{StreamDecryptor, StreamEncryptor, field_aad};
-use rogatory_core::wrap::{KeyBundle, wrap};
+use rogatory_core::wrap::{KeyBundle, try_unwrap, wrap};
 use rogatory_core::{Identity, Key32, Package, Sealer, Signer, TrustStore};
 use rogatory_redact::{
-    Extract, HeldPackage, Policy, RedactError, Request, check_onward_consent, check_without_key,
-    format_ranges, parse_ranges, verify_extract,
+    Extract, HeldPackage, Policy, RedactError, Request, check_without_key, format_ranges,
+    parse_ranges, verify_extract,
 };
 use rogatory_wire::{
     CategorySet, Digest, EnvelopeRecord, EventBody, EventDetails, FieldBody, FieldKind, FieldName,
-    MediaType, OnwardConsent, PartyId, PartySet, Priority, Removal, SegmentSet, Tag, TagSet, Text,
-    Timestamp, decode, encode,
+    KeyId, MediaType, OnwardConsent, PartyId, PartySet, Priority, Removal, SegmentSet, Signature,
+    Stanza, Tag, TagSet, Text, Timestamp, decode, encode, labels,
 };
 use serde::{Deserialize, Serialize};
 
@@ -483,12 +483,62 @@ fn resign(
     Ok(())
 }
 
-fn envelope(p: &Parts) -> Result<EnvelopeRecord, Error> {
-    Ok(EnvelopeRecord {
-        fields: p.trailer.fields.clone(),
-        stanza_count: p.trailer.stanzas.len() as u32,
-        stanzas_digest: stanzas_digest(&p.trailer.stanzas).map_err(core("envelope"))?,
-    })
+/// Per stanza of `p`, the party of `w` whose key opens it.
+fn holders_of(w: &World, p: &Parts) -> Result<Vec<KeyId>, Error> {
+    let id = p.prelude.package_id;
+    let n = p.trailer.fields.len();
+    p.trailer
+        .stanzas
+        .iter()
+        .map(|s| {
+            w.ids
+                .iter()
+                .find(|i| try_unwrap(s, i, &id, n).is_some())
+                .map(|i| i.key_id())
+                .ok_or_else(|| bad("envelope", "a stanza no party opens"))
+        })
+        .collect()
+}
+
+/// The envelope record of `p` as it stands, each stanza committed to the
+/// party of `w` whose key opens it.
+fn envelope(w: &World, p: &Parts, meta: &Key32, seed: u8) -> Result<EnvelopeRecord, Error> {
+    envelope_committed(p, &holders_of(w, p)?, meta, seed)
+}
+
+/// The envelope record of `p`, stanza `i` committed to `holders[i]`, whoever
+/// it is wrapped to: what a party that lies about its stanzas signs.
+fn envelope_committed(
+    p: &Parts,
+    holders: &[KeyId],
+    meta: &Key32,
+    seed: u8,
+) -> Result<EnvelopeRecord, Error> {
+    envelope_record(
+        p.trailer.fields.clone(),
+        &p.trailer.stanzas,
+        holders,
+        meta,
+        &p.prelude.package_id,
+        &mut rng(seed),
+    )
+    .map_err(core("envelope"))
+}
+
+/// The key proof for field `field`'s new descriptor in `p`, by the holder
+/// of its previous key, for a `redacted` event at position `at`.
+fn key_proof(p: &Parts, at: usize, old: &Key32, field: u32) -> Result<Signature, Error> {
+    let id = p.prelude.package_id;
+    let head = ChainHead::of(&p.events[at - 1]).map_err(core("key proof"))?;
+    let m = key_proof_message(
+        &id,
+        field,
+        head.sequence + 1,
+        &head.hash,
+        &p.trailer.fields[field as usize],
+    )
+    .map_err(core("key proof"))?;
+    Ok(field_keys(old, &id, field).sign_proof(labels::SIG_FIELD_KEY, &[&m]))
 }
 
 fn assemble(p: &Parts) -> Result<Vec<u8>, Error> {
@@ -535,6 +585,7 @@ fn forged_content_in_slot(w: &World, red: &[u8]) -> Result<Vec<u8>, Error> {
         ciphertext_digest: ct_digest,
         segments: SegmentSet::from_indices(recs.iter().map(|r| r.0).collect())?,
     };
+    let proof = key_proof(&p, p.events.len(), old, 0)?;
     let mut held = bundle.field_keys;
     held[0] = Some(new_key);
     let me = w.id(REDACTOR);
@@ -551,14 +602,15 @@ fn forged_content_in_slot(w: &World, red: &[u8]) -> Result<Vec<u8>, Error> {
         )
         .map_err(core("forged"))?,
     ];
+    let at = p.events.len();
     let body = EventBody::Redacted {
         removed: vec![Removal {
             field: 0,
             segments: SegmentSet::from_indices(vec![4])?,
+            key_proof: Some(proof),
         }],
-        envelope: envelope(&p)?,
+        envelope: envelope(w, &p, &bundle.metadata_key, 89)?,
     };
-    let at = p.events.len();
     resign(&mut p, at, me, &bundle.metadata_key, digest, body, None, 91)?;
     assemble(&p)
 }
@@ -577,6 +629,7 @@ fn removals_with(p: &Parts, field0: SegmentSet) -> Result<Vec<Removal>, Error> {
             } else {
                 r.segments.clone()
             },
+            key_proof: r.key_proof,
         })
         .collect())
 }
@@ -593,7 +646,7 @@ fn missing_leaf(w: &World, red: &[u8]) -> Result<Vec<u8>, Error> {
     }
     let body = EventBody::Redacted {
         removed: removals_with(&p, SegmentSet::from_indices(vec![2, 5])?)?,
-        envelope: envelope(&p)?,
+        envelope: envelope(w, &p, &bundle.metadata_key, 88)?,
     };
     resign(
         &mut p,
@@ -624,7 +677,7 @@ fn event_lists_other_leaves(w: &World, red: &[u8]) -> Result<Vec<u8>, Error> {
     let mut p = parts(red)?;
     let body = EventBody::Redacted {
         removed: removals_with(&p, SegmentSet::from_indices(vec![1, 2])?)?,
-        envelope: envelope(&p)?,
+        envelope: envelope(w, &p, &bundle.metadata_key, 87)?,
     };
     resign(
         &mut p,
@@ -652,7 +705,7 @@ fn stanza_count(w: &World, sealed: &[u8], red: &[u8]) -> Result<Vec<u8>, Error> 
     {
         let body = EventBody::Redacted {
             removed,
-            envelope: envelope(&p)?,
+            envelope: envelope(w, &p, &bundle.metadata_key, 86)?,
         };
         resign(
             &mut p,
@@ -676,7 +729,21 @@ fn forward_outside_consent(w: &World, fwd: &[u8]) -> Result<Vec<u8>, Error> {
     let at = p.events.len() - 1;
     let body = EventBody::Forwarded {
         receiver: w.id(OUTSIDER).key_id(),
-        envelope: envelope(&p)?,
+        envelope: envelope_committed(
+            &p,
+            &holders_of(w, &p)?
+                .iter()
+                .map(|&k| {
+                    if k == w.id(THIRD).key_id() {
+                        w.id(OUTSIDER).key_id()
+                    } else {
+                        k
+                    }
+                })
+                .collect::<Vec<_>>(),
+            &bundle.metadata_key,
+            85,
+        )?,
     };
     resign(
         &mut p,
@@ -687,6 +754,169 @@ fn forward_outside_consent(w: &World, fwd: &[u8]) -> Result<Vec<u8>, Error> {
         body,
         Some(PartyId::new("xx.none")?),
         95,
+    )?;
+    assemble(&p)
+}
+
+/// `bundle` wrapped to party `to` of `w`.
+fn stanza_for(
+    w: &World,
+    p: &Parts,
+    bundle: &KeyBundle,
+    to: usize,
+    seed: u8,
+) -> Result<Stanza, Error> {
+    let them = w.id(to);
+    wrap(
+        &KeyBundle {
+            metadata_key: bundle.metadata_key.duplicate(),
+            field_keys: bundle
+                .field_keys
+                .iter()
+                .map(|k| k.as_ref().map(Key32::duplicate))
+                .collect(),
+        },
+        &them.card().body.agreement_key,
+        &them.key_id(),
+        &p.prelude.package_id,
+        &mut rng(seed),
+    )
+    .map_err(core("stanza"))
+}
+
+/// The redactor, after a legitimate redaction, replaces its own stanza with
+/// one wrapped to xx.none (trusted, named nowhere) and re-signs its
+/// `redacted` event. With `honest`, the record commits the stanza to
+/// xx.none; otherwise it claims the stanza is the redactor's own.
+fn rewrapped_in_redaction(w: &World, red: &[u8], honest: bool) -> Result<Vec<u8>, Error> {
+    let (bundle, digest) = keys_of(w, red, REDACTOR)?;
+    let mut p = parts(red)?;
+    p.trailer.stanzas = vec![stanza_for(w, &p, &bundle, OUTSIDER, 100)?];
+    let claimed = if honest { OUTSIDER } else { REDACTOR };
+    let Some(EventBody::Redacted { removed, .. }) = p.events.get(1).map(|e| e.clear.body.clone())
+    else {
+        return Err(bad("rewrapped", "event 1 is not a redaction"));
+    };
+    let body = EventBody::Redacted {
+        removed,
+        envelope: envelope_committed(&p, &[w.id(claimed).key_id()], &bundle.metadata_key, 101)?,
+    };
+    resign(
+        &mut p,
+        1,
+        w.id(REDACTOR),
+        &bundle.metadata_key,
+        digest,
+        body,
+        None,
+        102,
+    )?;
+    assemble(&p)
+}
+
+/// The forwarder forwards to nl.om (within consent) but puts, in place of
+/// its own stanza, one wrapped to xx.none, which it claims as its own.
+fn smuggled_in_forward(w: &World, fwd: &[u8]) -> Result<Vec<u8>, Error> {
+    let (bundle, digest) = keys_of(w, fwd, REDACTOR)?;
+    let mut p = parts(fwd)?;
+    let me = w.id(REDACTOR).key_id();
+    let holders = holders_of(w, &p)?;
+    let mine = holders
+        .iter()
+        .position(|k| *k == me)
+        .ok_or_else(|| bad("smuggled", "no stanza of the forwarder"))?;
+    p.trailer.stanzas[mine] = stanza_for(w, &p, &bundle, OUTSIDER, 103)?;
+    let at = p.events.len() - 1;
+    let body = EventBody::Forwarded {
+        receiver: w.id(THIRD).key_id(),
+        // The record still names the forwarder for the replaced stanza.
+        envelope: envelope_committed(&p, &holders, &bundle.metadata_key, 104)?,
+    };
+    resign(
+        &mut p,
+        at,
+        w.id(REDACTOR),
+        &bundle.metadata_key,
+        digest,
+        body,
+        Some(PartyId::new("nl.om")?),
+        105,
+    )?;
+    assemble(&p)
+}
+
+/// fr.pnat appends a `sent` to xx.none, whom the sender's consent does not
+/// name: a transfer by a recipient is judged as a forward.
+fn sent_outside_consent(w: &World, pkg: &[u8]) -> Result<Vec<u8>, Error> {
+    let (bundle, digest) = keys_of(w, pkg, REDACTOR)?;
+    let mut p = parts(pkg)?;
+    let at = p.events.len();
+    let body = EventBody::Sent {
+        receiver: w.id(OUTSIDER).key_id(),
+    };
+    resign(
+        &mut p,
+        at,
+        w.id(REDACTOR),
+        &bundle.metadata_key,
+        digest,
+        body,
+        Some(PartyId::new("xx.none")?),
+        106,
+    )?;
+    assemble(&p)
+}
+
+/// nl.om, not cleared for disk.img, "cuts" it: keeps the field present under
+/// a key of its own, its one segment gone and 64 random bytes in its place,
+/// and signs a `redacted` event whose key proof it can only make with the
+/// new key.
+fn cut_without_key(w: &World, fwd: &[u8]) -> Result<Vec<u8>, Error> {
+    let (bundle, digest) = keys_of(w, fwd, THIRD)?;
+    let mut p = parts(fwd)?;
+    let id = p.prelude.package_id;
+    let new_key = Key32::from_bytes([0x66; 32]);
+    let keys = field_keys(&new_key, &id, 2);
+    let mut enc = StreamEncryptor::new(&keys.aead, field_aad(&id, 2), Vec::new());
+    enc.write_all(&[0xa5; 64]).map_err(core("cut"))?;
+    let (ct, len, ct_digest) = enc.finish().map_err(core("cut"))?;
+    p.bodies[2] = ct;
+    p.trailer.fields[2].body = FieldBody::Present {
+        ciphertext_len: len,
+        chunk_size: rogatory_wire::limits::CHUNK_SIZE,
+        key_commitment: keys.commitment,
+        ciphertext_digest: ct_digest,
+        segments: SegmentSet::empty(),
+    };
+    let mut held: Vec<Option<Key32>> = bundle
+        .field_keys
+        .iter()
+        .map(|k| k.as_ref().map(Key32::duplicate))
+        .collect();
+    held[2] = Some(new_key.duplicate());
+    let mine = KeyBundle {
+        metadata_key: bundle.metadata_key.duplicate(),
+        field_keys: held,
+    };
+    p.trailer.stanzas = vec![stanza_for(w, &p, &mine, THIRD, 107)?];
+    let at = p.events.len();
+    let body = EventBody::Redacted {
+        removed: vec![Removal {
+            field: 2,
+            segments: SegmentSet::full(1),
+            key_proof: Some(key_proof(&p, at, &new_key, 2)?),
+        }],
+        envelope: envelope_committed(&p, &[w.id(THIRD).key_id()], &bundle.metadata_key, 108)?,
+    };
+    resign(
+        &mut p,
+        at,
+        w.id(THIRD),
+        &bundle.metadata_key,
+        digest,
+        body,
+        None,
+        109,
     )?;
     assemble(&p)
 }
@@ -875,6 +1105,63 @@ fn cases(w: &World) -> Result<Vec<Case>, Error> {
             readable: vec![],
         },
         Case {
+            name: "redaction_stanza_rewrapped_to_third_party",
+            description: "fr.pnat redacts legitimately, then replaces its own stanza with one \
+                wrapped to xx.none (trusted, named nowhere; the consent names nl.om only) and \
+                re-signs its `redacted` event, whose record still commits the stanza to fr.pnat. \
+                Keyless verification passes; xx.none, whose key opens the stanza, finds it \
+                committed to another party and refuses it.",
+            input: "package",
+            bytes: rewrapped_in_redaction(w, &red, false)?,
+            holder: Some("xx.none"),
+            outcome: "stanza_not_yours",
+            readable: vec![],
+        },
+        Case {
+            name: "redaction_stanza_committed_to_third_party",
+            description: "As `redaction_stanza_rewrapped_to_third_party`, but the record commits \
+                the stanza to xx.none: a `redacted` envelope may give a stanza to its redactor \
+                only, which every holder of the metadata key sees.",
+            input: "package",
+            bytes: rewrapped_in_redaction(w, &red, true)?,
+            holder: Some("xx.none"),
+            outcome: "stanza_recipients",
+            readable: vec![],
+        },
+        Case {
+            name: "forward_stanza_smuggled_to_third_party",
+            description: "fr.pnat forwards to nl.om (within consent) with two stanzas, nl.om's and, \
+                in place of its own, one wrapped to xx.none that the record claims for fr.pnat. \
+                nl.om's copy verifies for nl.om; xx.none refuses the stanza its key opens.",
+            input: "package",
+            bytes: smuggled_in_forward(w, &fwd)?,
+            holder: Some("xx.none"),
+            outcome: "stanza_not_yours",
+            readable: vec![],
+        },
+        Case {
+            name: "sent_outside_consent",
+            description: "fr.pnat, a recipient, appends a `sent` to xx.none, whom the sender's \
+                consent does not name: a transfer by anyone but the sender is judged as a forward.",
+            input: "package",
+            bytes: sent_outside_consent(w, &pkg)?,
+            holder: Some("fr.pnat"),
+            outcome: "onward_consent",
+            readable: vec![],
+        },
+        Case {
+            name: "redaction_cut_without_key",
+            description: "nl.om, not cleared for disk.img, keeps it present under a key of its own \
+                with its one segment gone and random bytes in its place, and signs a `redacted` \
+                event whose key proof is made with the new key: only a holder of a field's key may \
+                cut into it (it may drop it whole).",
+            input: "package",
+            bytes: cut_without_key(w, &fwd)?,
+            holder: Some("nl.om"),
+            outcome: "cut_without_key",
+            readable: vec![],
+        },
+        Case {
             name: "extract_proof_for_other_root",
             description: "The extract of `extract_verifies` with the inclusion proof of segment 2 \
                 taken from an extract of another package (same fields, same positions): it does not \
@@ -1054,7 +1341,6 @@ pub fn check_file(f: &RedactionFile) -> Result<Checked, Error> {
                 let pkg = Package::parse(Cursor::new(bytes.clone()))?;
                 check_without_key(&pkg)?;
                 let mut u = pkg.verify(&trust)?.unlock(&who, now)?;
-                check_onward_consent(&u, &trust)?;
                 let readable = u
                     .report()
                     .metadata

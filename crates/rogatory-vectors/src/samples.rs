@@ -417,8 +417,12 @@ pub(crate) fn event(sequence: u64, actor: &str, body: EventBody) -> Result<Custo
 pub(crate) fn envelope_record(fields: Vec<EnvelopeDescriptor>, label: &str) -> EnvelopeRecord {
     EnvelopeRecord {
         fields,
-        stanza_count: 2,
         stanzas_digest: digest(&format!("stanzas digest {label}")),
+        recipients_salt: Salt(pseudo(&format!("recipients salt {label}"))),
+        recipients: vec![
+            digest(&format!("recipient 0 {label}")),
+            digest(&format!("recipient 1 {label}")),
+        ],
     }
 }
 
@@ -462,10 +466,12 @@ pub(crate) fn event_redacted() -> Result<CustodyEvent, Error> {
                 rogatory_wire::Removal {
                     field: 1,
                     segments: segments(&[(1, 2)])?,
+                    key_proof: Some(Signature(pseudo("key proof field 1"))),
                 },
                 rogatory_wire::Removal {
                     field: 2,
                     segments: SegmentSet::full(3),
+                    key_proof: None,
                 },
             ],
             envelope: envelope_record(envelope_redacted()?, "redacted"),

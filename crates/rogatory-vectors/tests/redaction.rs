@@ -47,7 +47,32 @@ const NEGATIVE: &[(&str, &str, &str)] = &[
     (
         "forward_outside_consent",
         "onward_consent",
-        "onward-transfer consent",
+        "outside the sender's consent",
+    ),
+    (
+        "redaction_stanza_rewrapped_to_third_party",
+        "stanza_not_yours",
+        "committed to another party",
+    ),
+    (
+        "redaction_stanza_committed_to_third_party",
+        "stanza_recipients",
+        "the redactor alone",
+    ),
+    (
+        "forward_stanza_smuggled_to_third_party",
+        "stanza_not_yours",
+        "committed to another party",
+    ),
+    (
+        "sent_outside_consent",
+        "onward_consent",
+        "a `sent` to xx.none is outside the sender's consent",
+    ),
+    (
+        "redaction_cut_without_key",
+        "cut_without_key",
+        "without a proof that the redactor held its key",
     ),
     (
         "extract_proof_for_other_root",
@@ -107,6 +132,9 @@ fn the_required_vectors_exist() {
         "redaction_unsigned_removal",
         "redaction_event_lists_other_leaves",
         "extract_proof_for_other_root",
+        "redaction_stanza_rewrapped_to_third_party",
+        "forward_stanza_smuggled_to_third_party",
+        "redaction_cut_without_key",
     ] {
         read_redaction_file(&dir.join(format!("{name}.json"))).unwrap();
     }

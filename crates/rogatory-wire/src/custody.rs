@@ -57,18 +57,31 @@ impl EventKind {
 }
 
 /// The whole envelope as an envelope event signs it: every field's
-/// descriptor and the digest of the stanzas (spec §5.2).
+/// descriptor, the digest of the stanzas, and per stanza a salted commitment
+/// to the key id of its recipient (spec §5.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvelopeRecord {
     /// Per field, in field order.
     #[serde(deserialize_with = "bounded_seq::<_, _, { limits::FIELDS_MAX }>")]
     pub fields: Vec<EnvelopeDescriptor>,
-    /// How many recipient stanzas the envelope has (1 to 256): a keyless
-    /// verifier checks every hop's count (one after a redaction, two after
-    /// a forward).
-    pub stanza_count: u32,
     /// `SHA-256(HASH_STANZAS || encoded stanzas)`.
     pub stanzas_digest: Digest,
+    /// Random salt of the recipient commitments of this record.
+    pub recipients_salt: Salt,
+    /// Per stanza, in trailer order, the commitment to its recipient's key
+    /// id (1 to 256, pairwise distinct): keyed by the metadata key, so that
+    /// only holders of the metadata key can tell whose a stanza is. Their
+    /// number is the number of stanzas: a keyless verifier checks every
+    /// hop's count (one after a redaction, two after a forward).
+    #[serde(deserialize_with = "bounded_seq::<_, _, { limits::RECIPIENTS_MAX }>")]
+    pub recipients: Vec<Digest>,
+}
+
+impl EnvelopeRecord {
+    /// The number of stanzas the record commits to.
+    pub fn stanza_count(&self) -> usize {
+        self.recipients.len()
+    }
 }
 
 /// Leaves removed from one field by a redaction.
@@ -78,6 +91,11 @@ pub struct Removal {
     pub field: u32,
     /// The segments whose ciphertext went (their leaves stay).
     pub segments: SegmentSet,
+    /// For a field cut into (it stays present under a new key): the proof
+    /// that the redactor held the field's previous key, an Ed25519
+    /// signature verified with the previous key commitment (spec §12.1).
+    /// Absent for a field removed whole, which needs no key.
+    pub key_proof: Option<Signature>,
 }
 
 /// What an event of each kind carries in its clear part.
@@ -97,7 +115,9 @@ pub enum EventBody {
     Received {
         /// BLAKE3 of the exact bytes offered and received.
         bytes_digest: Digest,
-        /// The receiver's ledger head after recording the receipt.
+        /// The head of the receiver's ledger when it signed the receipt:
+        /// before the line that records this receipt (zero for an empty
+        /// ledger).
         ledger_head: Digest,
     },
     /// Fields or segments removed.
@@ -216,6 +236,19 @@ impl Wire for CustodyEvent {
                         "a removal names a field that does not exist",
                     ));
                 }
+                if let Some(env) = c.body.envelope() {
+                    for r in removed {
+                        let stays = env.fields.get(r.field as usize).is_some_and(|d| {
+                            matches!(d.body, crate::package::FieldBody::Present { .. })
+                        });
+                        if stays != r.key_proof.is_some() {
+                            return Err(WireError::invalid(
+                                WHAT,
+                                "a removal carries a key proof if and only if its field stays present",
+                            ));
+                        }
+                    }
+                }
             }
             _ => {}
         }
@@ -261,17 +294,24 @@ impl Wire for EnvelopeRecord {
     }
 }
 
-/// An envelope record's rules: its descriptors, and 1 to 256 stanzas.
+/// An envelope record's rules: its descriptors, and 1 to 256 recipient
+/// commitments, pairwise distinct (one stanza per recipient).
 pub(crate) fn check_envelope_record(r: &EnvelopeRecord) -> Result<(), WireError> {
+    const WHAT: &str = "envelope record";
     check_envelope(&r.fields, None)?;
-    if r.stanza_count == 0 || r.stanza_count as usize > limits::RECIPIENTS_MAX {
+    check_count(WHAT, r.recipients.len(), limits::RECIPIENTS_MAX)?;
+    if r.recipients.is_empty() {
         return Err(WireError::invalid(
-            "envelope record",
-            format!(
-                "{} stanzas: 1 to {} required",
-                r.stanza_count,
-                limits::RECIPIENTS_MAX
-            ),
+            WHAT,
+            format!("0 stanzas: 1 to {} required", limits::RECIPIENTS_MAX),
+        ));
+    }
+    let mut sorted: Vec<&Digest> = r.recipients.iter().collect();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(WireError::invalid(
+            WHAT,
+            "two stanzas are committed to one recipient",
         ));
     }
     Ok(())

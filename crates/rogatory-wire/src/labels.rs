@@ -13,10 +13,14 @@ pub const SIG_PACKAGE: &[u8] = b"rogatory/v1 sig package";
 pub const SIG_EVENT: &[u8] = b"rogatory/v1 sig custody-event";
 /// Ed25519 signature over a ledger head.
 pub const SIG_LEDGER: &[u8] = b"rogatory/v1 sig ledger-head";
+/// Ed25519 signature by a field's proof key: a redactor's proof that it
+/// held the key of a field it cut into.
+pub const SIG_FIELD_KEY: &[u8] = b"rogatory/v1 sig field-key";
 
 /// HKDF info: a field's AEAD key.
 pub const HKDF_FIELD_AEAD: &[u8] = b"rogatory/v1 field aead-key";
-/// HKDF info: a field key's commitment.
+/// HKDF info: the seed of a field key's proof key, whose Ed25519 public key
+/// is the field's key commitment.
 pub const HKDF_FIELD_COMMIT: &[u8] = b"rogatory/v1 field key-commitment";
 /// HKDF info: the metadata AEAD key.
 pub const HKDF_META_AEAD: &[u8] = b"rogatory/v1 metadata aead-key";
@@ -24,6 +28,8 @@ pub const HKDF_META_AEAD: &[u8] = b"rogatory/v1 metadata aead-key";
 pub const HKDF_META_COMMIT: &[u8] = b"rogatory/v1 metadata key-commitment";
 /// HKDF info: the key of one custody event's sealed details.
 pub const HKDF_DETAILS: &[u8] = b"rogatory/v1 custody details-key";
+/// HKDF info: a commitment to the recipient of a stanza.
+pub const HKDF_RECIPIENT: &[u8] = b"rogatory/v1 recipient-commitment";
 /// HPKE `info` prefix of a recipient stanza.
 pub const HPKE_INFO: &[u8] = b"rogatory/v1 key-wrap";
 

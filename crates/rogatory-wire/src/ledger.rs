@@ -48,6 +48,19 @@ impl LedgerAction {
     }
 }
 
+/// A custody event as a ledger line names it: its position, the hash of the
+/// event before it and its own hash, so that whoever holds the ledger can
+/// tell a copy of the package that ends just before this event (spec §11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRef {
+    /// The event's sequence number.
+    pub sequence: u64,
+    /// Its `prev`: the hash of the event before it (zero for `sealed`).
+    pub prev: Digest,
+    /// Its event hash.
+    pub hash: Digest,
+}
+
 /// One ledger line: cleartext facts for the transparency report, never a case
 /// reference or content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,8 +79,8 @@ pub struct LedgerLine {
     pub package_id: PackageId,
     /// Its digest.
     pub package_digest: Digest,
-    /// The custody event this line records, if it is one.
-    pub event: Option<Digest>,
+    /// The custody event this line records, if it records one.
+    pub event: Option<EventRef>,
     /// The partner jurisdiction (receiver, sender, new recipient).
     pub partner: Option<PartyId>,
     /// Legal basis of the package or action.

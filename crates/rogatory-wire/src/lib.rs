@@ -46,7 +46,7 @@ pub use custody::{
 };
 pub use error::WireError;
 pub use identity::{CardBody, PartyCard, TrustEntry};
-pub use ledger::{LedgerAction, LedgerEntry, LedgerLine};
+pub use ledger::{EventRef, LedgerAction, LedgerEntry, LedgerLine};
 pub use package::{
     ContentDescriptor, EnvelopeDescriptor, FieldBody, FieldKind, FieldLeaves, Footer, LeafTable,
     Metadata, OnwardConsent, PartyRef, Prelude, Priority, Provenance, SegmentRange, SegmentSet,

@@ -800,3 +800,10 @@ impl Wire for Vec<Stanza> {
         check_stanzas(self)
     }
 }
+
+/// One envelope descriptor on its own: what a redactor's key proof signs
+/// (spec §12.1). Its index is not checked against a position here.
+impl Wire for EnvelopeDescriptor {
+    const NAME: &'static str = "envelope descriptor";
+    const MAX_ENCODED: usize = 4 + 4 + 8 + 4 + 32 + 32 + 8 + 8 * limits::RANGES_MAX;
+}

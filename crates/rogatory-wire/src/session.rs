@@ -43,6 +43,9 @@ pub enum RejectReason {
     StoreFailure,
     /// 9: the sender went silent past the idle limit.
     Timeout,
+    /// 10: the package gives this receiver a stanza that its custody chain
+    /// and the sender's onward consent do not give it (spec §12.6).
+    NotEntitled,
 }
 
 /// One frame of the session protocol.

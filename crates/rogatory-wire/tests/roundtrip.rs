@@ -13,10 +13,10 @@ use proptest::sample::select;
 use rogatory_wire::package::{FOOTER_MAGIC, stream_ciphertext_len};
 use rogatory_wire::{
     Bytes, CardBody, CategorySet, Clearances, ContentDescriptor, CustodyEvent, Digest,
-    EnvelopeDescriptor, EnvelopeRecord, EventBody, EventClear, EventDetails, FieldBody, FieldKind,
-    FieldLeaves, FieldName, Footer, Frame, KeyId, LeafTable, LedgerAction, LedgerEntry, LedgerLine,
-    MediaType, Metadata, Offer, OnwardConsent, PackageId, PartyCard, PartyId, PartyRef, PartySet,
-    Prelude, Priority, Provenance, PublicKey, RejectReason, Removal, Salt, SegmentRange,
+    EnvelopeDescriptor, EnvelopeRecord, EventBody, EventClear, EventDetails, EventRef, FieldBody,
+    FieldKind, FieldLeaves, FieldName, Footer, Frame, KeyId, LeafTable, LedgerAction, LedgerEntry,
+    LedgerLine, MediaType, Metadata, Offer, OnwardConsent, PackageId, PartyCard, PartyId, PartyRef,
+    PartySet, Prelude, Priority, Provenance, PublicKey, RejectReason, Removal, Salt, SegmentRange,
     SegmentSet, ShortText, Signature, SignatureBlock, Stanza, Tag, TagSet, Text, Timestamp, Token,
     Trailer, TrustEntry, Wire, decode, encode, limits,
 };
@@ -356,23 +356,44 @@ fn trailer() -> impl Strategy<Value = Trailer> {
 // ---------------------------------------------------------------- custody
 
 fn envelope_record() -> impl Strategy<Value = EnvelopeRecord> {
-    (envelope(), 1u32..=256, digest()).prop_map(|(fields, stanza_count, stanzas_digest)| {
-        EnvelopeRecord {
-            fields,
-            stanza_count,
-            stanzas_digest,
-        }
-    })
+    (
+        envelope(),
+        digest(),
+        bytes32(),
+        prop::collection::btree_set(digest(), 1..=8),
+    )
+        .prop_map(
+            |(fields, stanzas_digest, salt, recipients)| EnvelopeRecord {
+                fields,
+                stanzas_digest,
+                recipients_salt: Salt(salt),
+                recipients: recipients.into_iter().collect(),
+            },
+        )
 }
 
 /// Removals naming fields of an envelope of `n` fields, sorted, unique.
-fn removals(n: usize) -> impl Strategy<Value = Vec<Removal>> {
-    prop::collection::vec((any::<u32>(), nonempty_segment_set()), 1..5).prop_map(move |v| {
-        let m: BTreeMap<u32, SegmentSet> = v.into_iter().map(|(f, s)| (f % n as u32, s)).collect();
-        m.into_iter()
-            .map(|(field, segments)| Removal { field, segments })
-            .collect()
-    })
+/// A key proof is present exactly for the fields that stay present.
+fn removals(envelope: &[EnvelopeDescriptor]) -> impl Strategy<Value = Vec<Removal>> + use<> {
+    let present: Vec<bool> = envelope
+        .iter()
+        .map(|d| matches!(d.body, FieldBody::Present { .. }))
+        .collect();
+    let n = present.len() as u32;
+    (
+        prop::collection::vec((any::<u32>(), nonempty_segment_set()), 1..5),
+        signature(),
+    )
+        .prop_map(move |(v, proof)| {
+            let m: BTreeMap<u32, SegmentSet> = v.into_iter().map(|(f, s)| (f % n, s)).collect();
+            m.into_iter()
+                .map(|(field, segments)| Removal {
+                    field,
+                    segments,
+                    key_proof: present[field as usize].then_some(proof),
+                })
+                .collect()
+        })
 }
 
 fn event_body() -> impl Strategy<Value = EventBody> {
@@ -381,7 +402,7 @@ fn event_body() -> impl Strategy<Value = EventBody> {
         key_id().prop_map(|receiver| EventBody::Sent { receiver }),
         received_body(),
         envelope_record().prop_flat_map(|envelope| {
-            removals(envelope.fields.len()).prop_map(move |removed| EventBody::Redacted {
+            removals(&envelope.fields).prop_map(move |removed| EventBody::Redacted {
                 removed,
                 envelope: envelope.clone(),
             })
@@ -521,7 +542,13 @@ fn ledger_entry() -> impl Strategy<Value = LedgerEntry> {
         digest(),
     );
     let options = (
-        prop::option::of(digest()),
+        prop::option::of(
+            (any::<u64>(), digest(), digest()).prop_map(|(sequence, prev, hash)| EventRef {
+                sequence,
+                prev,
+                hash,
+            }),
+        ),
         prop::option::of(party_id()),
         prop::option::of(text()),
         category_set(),
@@ -570,6 +597,7 @@ fn reject_reason() -> impl Strategy<Value = RejectReason> {
         RejectReason::Busy,
         RejectReason::StoreFailure,
         RejectReason::Timeout,
+        RejectReason::NotEntitled,
     ])
 }
 
@@ -688,8 +716,9 @@ fn sealed_with_segments(segments: SegmentSet) -> CustodyEvent {
                             segments,
                         },
                     }],
-                    stanza_count: 1,
                     stanzas_digest: Digest::ZERO,
+                    recipients_salt: Salt::ZERO,
+                    recipients: vec![Digest::ZERO],
                 },
             },
         },

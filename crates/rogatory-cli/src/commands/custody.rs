@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Write;
 
 use rogatory::core::actions::{Details, append_event, verify_receipt};
-use rogatory::core::custody::event_hash;
+use rogatory::core::custody::{event_hash, event_ref};
 use rogatory::core::export::ChainExport;
 use rogatory::core::identity::fingerprint;
 use rogatory::core::ledger::Record;
@@ -100,10 +100,11 @@ pub fn append(args: &CustodyAppendArgs, out: &mut dyn Write) -> Result<()> {
         &mut system_rng(),
     )?;
     let hash = event_hash(&event)?;
+    let event_at = event_ref(&event)?;
     let kind = event.clear.body.kind().name();
 
     let mut line = Record::new(now, action, package_id, package_digest);
-    line.event = Some(hash);
+    line.event = Some(event_at);
     let head = ledger.append(
         &identity,
         ledger_util::with_package(line, &metadata),

@@ -57,7 +57,7 @@ pub fn run(args: &ForwardArgs, out: &mut dyn Write) -> Result<()> {
         report.package_id,
         report.package_digest,
     );
-    line.event = Some(report.event_hash);
+    line.event = Some(report.event);
     line.partner = Some(to.clone());
     line.fields = u32::try_from(report.receiver_reads.len()).unwrap_or(u32::MAX);
     let mut line = ledger_util::with_package(line, m);

@@ -8,16 +8,85 @@ use rogatory::core::ledger;
 use rogatory::core::report::{ALL_ACTIONS, ActionCounts, TransparencyReport, from_ledger};
 use rogatory::core::time::{format_date, format_rfc3339, parse_date};
 
-use super::{flat, now, outln};
-use crate::error::Result;
+use rogatory::core::identity::fingerprint;
+use rogatory::wire::{CustodyEvent, Digest, decode};
 
-pub fn verify(dir: &Path, out: &mut dyn Write) -> Result<()> {
+use super::{flat, load_trust, now, outln, read_card, warn};
+use crate::cli::LedgerVerifyArgs;
+use crate::error::{CliError, Result};
+
+pub fn verify(args: &LedgerVerifyArgs, out: &mut dyn Write) -> Result<()> {
+    let dir = &args.dir;
     let r = ledger::verify(dir)?;
+    let mut anchored = Vec::new();
+    if let Some(path) = &args.trust {
+        let trust = load_trust(path)?;
+        let entry = trust.require(&r.owner_key_id)?;
+        if entry.party != r.owner {
+            return Err(CliError::usage(format!(
+                "the ledger's owner card names {}, the trust store holds that key for {}",
+                r.owner, entry.party
+            )));
+        }
+        anchored.push(format!("owner card in the trust store {}", path.display()));
+    }
+    if let Some(path) = &args.card {
+        if read_card(path)? != r.owner_card {
+            return Err(CliError::usage(format!(
+                "the ledger's owner card is not {} (fingerprint {}): the ledger is kept by \
+                 another key",
+                path.display(),
+                fingerprint(&r.owner_key_id)
+            )));
+        }
+        anchored.push(format!("owner card equals {}", path.display()));
+    }
+    for h in &args.head {
+        let head = parse_digest(h)?;
+        let at = ledger::check_head(dir, &head)?;
+        anchored.push(format!("holds the head {head} ({})", position(at)));
+    }
+    for path in &args.receipt {
+        let bytes = std::fs::read(path).map_err(CliError::io_path("reading receipt", path))?;
+        let receipt: CustodyEvent =
+            decode(&bytes).map_err(CliError::wire(format!("receipt {}", path.display())))?;
+        let at = ledger::check_receipt(dir, &r, &receipt)?;
+        anchored.push(format!(
+            "holds the head the receipt {} names ({})",
+            path.display(),
+            position(at)
+        ));
+    }
     outln!(out, "verified:    ledger {}", dir.display());
     outln!(out, "owner:       {}", r.owner);
+    outln!(out, "fingerprint: {}", fingerprint(&r.owner_key_id));
     outln!(out, "lines:       {}", r.lines);
     outln!(out, "head:        {}", r.head);
+    for a in &anchored {
+        outln!(out, "checked:     {a}");
+    }
+    if args.trust.is_none() && args.card.is_none() {
+        warn(
+            "the owner card beside the ledger was not checked against a card you trust: compare \
+             its fingerprint, or pass --trust or --card",
+        );
+    }
     Ok(())
+}
+
+fn position(at: Option<u64>) -> String {
+    match at {
+        Some(n) => format!("line {n}"),
+        None => "the empty ledger".to_owned(),
+    }
+}
+
+fn parse_digest(hex_text: &str) -> Result<Digest> {
+    let bytes: [u8; 32] = hex::decode(hex_text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| CliError::usage(format!("--head {hex_text:?}: 64 hex digits expected")))?;
+    Ok(Digest(bytes))
 }
 
 pub fn report(dir: &Path, since: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {

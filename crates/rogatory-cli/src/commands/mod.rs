@@ -63,7 +63,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             custody::verify_receipt_cmd(&args, out)
         }
         Command::Custody(CustodyCommand::Export(args)) => custody::export(&args, out),
-        Command::Ledger(LedgerCommand::Verify { dir }) => ledger::verify(&dir, out),
+        Command::Ledger(LedgerCommand::Verify(args)) => ledger::verify(&args, out),
         Command::Ledger(LedgerCommand::Report { dir, since, json }) => {
             ledger::report(&dir, since.as_deref(), json, out)
         }
@@ -85,8 +85,7 @@ pub(crate) fn now() -> Result<Timestamp> {
 
 /// Reads a secret key file.
 pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
-    let bytes = std::fs::read(path).map_err(CliError::io_path("reading key", path))?;
-    Ok(Identity::from_key_file(&bytes)?)
+    Ok(Identity::load(path)?)
 }
 
 /// Reads a trust store that must exist (a missing store is a mistake here,

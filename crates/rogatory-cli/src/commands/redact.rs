@@ -139,7 +139,7 @@ pub fn run(args: &RedactArgs, out: &mut dyn Write) -> Result<()> {
                     report.package_id,
                     report.package_digest,
                 );
-                line.event = Some(report.event_hash);
+                line.event = Some(report.event);
                 line.partner = ledger_util::sender_partner(m, identity_party(&identity));
                 line.fields = u32::try_from(report.removed.len()).unwrap_or(u32::MAX);
                 line.reason = Some(reason.clone());

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rogatory::core::custody::event_hash;
+use rogatory::core::custody::event_ref;
 use rogatory::core::fsutil::{sync_dir, temp_path};
 use rogatory::core::ledger::Record;
 use rogatory::core::package::safe_file_name;
@@ -94,7 +94,7 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
     let sealed_event = Package::open(&args.output)?
         .events()
         .first()
-        .map(event_hash)
+        .map(event_ref)
         .transpose()?;
     let done = format!("sealed {}", args.output.display());
     let mut head = None;
@@ -281,12 +281,8 @@ fn input(f: &FieldRequest) -> Result<Input> {
         None if is_text(&f.name, &f.path, &media_type) => FieldKind::Text,
         None => FieldKind::Binary,
     };
-    if safe_file_name(&f.name).is_err() {
-        warn(&format!(
-            "field name {:?} is not a safe file name: `rogatory open` will not write it",
-            f.name
-        ));
-    }
+    // One rule for names at both ends (spec §2.2): what `open` can write.
+    safe_file_name(&f.name)?;
     let file = File::open(&f.path).map_err(CliError::io_path("opening", &f.path))?;
     let meta = file
         .metadata()

@@ -5,18 +5,20 @@
 use std::fs::File;
 use std::io::Write;
 
+use rogatory::core::custody::{check_ledger_in_chain, check_receipt_in_chain};
 use rogatory::core::identity::fingerprint;
+use rogatory::core::ledger;
 use rogatory::core::time::{format_date, format_rfc3339};
 use rogatory::core::{
     CoreError, Package, TrustStore, UnlockedPackage, VerifiedPackage, VerifyReport,
 };
-use rogatory::redact::{check_onward_consent, check_without_key};
-use rogatory::wire::{Metadata, OnwardConsent, Priority, Tag};
+use rogatory::redact::check_without_key;
+use rogatory::wire::{CustodyEvent, Metadata, OnwardConsent, Priority, Tag, decode};
 
 use super::redact::cli as redact_error;
 use super::{flat, load_identity, load_trust, now, outln, warn};
 use crate::cli::VerifyArgs;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::progress;
 
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
@@ -30,7 +32,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
             let now = now()?;
             match verify(args, &trust, true)?.unlock(&identity, now) {
                 Ok(unlocked) => {
-                    onward = Some(check_onward_consent(&unlocked, &trust).map_err(redact_error)?);
+                    onward = Some(unlocked.onward().clone());
                     (check_segments(unlocked)?, true)
                 }
                 Err(e @ (CoreError::Expired { .. } | CoreError::NotYetValid { .. })) => {
@@ -40,7 +42,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
                     // custody details).
                     let unlocked =
                         verify(args, &trust, false)?.unlock_for_verification(&identity)?;
-                    onward = Some(check_onward_consent(&unlocked, &trust).map_err(redact_error)?);
+                    onward = Some(unlocked.onward().clone());
                     warn(&format!(
                         "{}; it verifies, but `open` refuses it and its segments were not checked",
                         window_warning(&e, unlocked.metadata())
@@ -52,15 +54,25 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
         }
     };
 
+    let tail = check_tail(args, &report, &trust)?;
+
     if args.json {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(o), Some(map)) = (&onward, value.as_object_mut()) {
             map.insert("onward".into(), serde_json::to_value(o)?);
         }
+        if let Some(map) = value.as_object_mut()
+            && !tail.is_empty()
+        {
+            map.insert("tail".into(), serde_json::to_value(&tail)?);
+        }
         outln!(out, "{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     print_report(&report, &trust, segments_checked, out)?;
+    for t in &tail {
+        outln!(out, "tail:        {t}");
+    }
     if let Some(o) = &onward {
         outln!(out, "onward transfer: consent {}", o.consent);
         for f in &o.forwards {
@@ -68,6 +80,39 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The copy's chain against the receipts and ledgers given (spec §10.7): a
+/// tail cut at rest is found by whoever holds a later signed statement.
+fn check_tail(args: &VerifyArgs, report: &VerifyReport, trust: &TrustStore) -> Result<Vec<String>> {
+    if args.receipt.is_empty() && args.ledger.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pkg = Package::open(&args.package)?;
+    let events = pkg.events();
+    let mut found = Vec::new();
+    for path in &args.receipt {
+        let bytes = std::fs::read(path).map_err(CliError::io_path("reading receipt", path))?;
+        let receipt: CustodyEvent =
+            decode(&bytes).map_err(CliError::wire(format!("receipt {}", path.display())))?;
+        check_receipt_in_chain(events, &report.package_digest, &receipt)?;
+        found.push(format!(
+            "holds the receipt {} (event {})",
+            path.display(),
+            receipt.clear.sequence
+        ));
+    }
+    for dir in &args.ledger {
+        let owner = ledger::verify(dir)?;
+        // A ledger re-written under another key proves nothing.
+        trust.require(&owner.owner_key_id)?;
+        let n = check_ledger_in_chain(events, &report.package_digest, &ledger::entries(dir)?)?;
+        found.push(format!(
+            "consistent with the ledger of {} ({} of its events in this copy)",
+            owner.owner, n
+        ));
+    }
+    Ok(found)
 }
 
 /// Parses and verifies the package, with a spinner (the library reports no
