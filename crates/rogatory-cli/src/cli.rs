@@ -468,6 +468,32 @@ pub enum CustodyCommand {
             `json` is Rogatory's own JSON (format \"rogatory-custody/1\"); `text` is for people."
     )]
     Export(CustodyExportArgs),
+    /// Compare the chains of two copies of one package: where they part, and equivocation
+    #[command(
+        long_about = "Compare the custody chains of two copies of one package (spec §10.8). \
+            Both copies are verified first (without hashing the field ciphertexts). Copies \
+            legitimately part: one package sent to two receivers, each holder appending to its \
+            own copy. One actor signing two different events at one position of one history is \
+            equivocation: the command names the actor and the position and exits with status 1."
+    )]
+    Compare(CustodyCompareArgs),
+}
+
+/// `rogatory custody compare`.
+#[derive(Debug, Args)]
+pub struct CustodyCompareArgs {
+    /// The trust store
+    #[arg(long, value_name = "STORE")]
+    pub trust: PathBuf,
+    /// One copy
+    #[arg(value_name = "PKG")]
+    pub first: PathBuf,
+    /// The other copy
+    #[arg(value_name = "OTHER")]
+    pub second: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `custody append` appends.

@@ -149,7 +149,12 @@ fn report(out: &mut dyn Write, d: &Delivery) -> Result<()> {
     )
     .map_err(w)?;
     writeln!(out, "  bytes:       BLAKE3 {}", d.report.bytes_digest).map_err(w)?;
-    writeln!(out, "  their ledger head: {}", d.report.ledger_head).map_err(w)?;
+    writeln!(
+        out,
+        "  their ledger head: {}",
+        rogatory::core::ledger::head_text(&d.report.ledger_head)
+    )
+    .map_err(w)?;
     if d.attempts > 1 {
         writeln!(
             out,

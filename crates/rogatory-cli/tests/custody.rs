@@ -632,3 +632,347 @@ fn a_receipt_verifies_against_the_copy_sent_and_nothing_else() {
     ]);
     assert!(err.contains("receipt junk.bin"), "{err}");
 }
+
+fn today() -> Timestamp {
+    Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+}
+
+/// de.bka's copy `case.rgp` with its `sent` to fr.pnat, fr.pnat's copy
+/// `fr-copy.rgp` with its receipt (also in `receipt.bin`, naming `head`)
+/// and a note by fr.pnat recorded in `fr-ledger`.
+fn delivered_with_note(w: &World, head: Digest) {
+    w.seal("case.rgp");
+    let (sender, receiver, trust) = (w.identity("de.bka"), w.identity("fr.pnat"), w.trust());
+    append_event(
+        &w.path("case.rgp"),
+        &sender,
+        &trust,
+        today(),
+        EventBody::Sent {
+            receiver: receiver.key_id(),
+        },
+        Details::default(),
+        &mut system_rng(),
+    )
+    .unwrap();
+    fs::copy(w.path("case.rgp"), w.path("fr-copy.rgp")).unwrap();
+    let receipt = receive(
+        &w.path("fr-copy.rgp"),
+        &receiver,
+        &trust,
+        today(),
+        bytes_digest(&w.path("case.rgp")).unwrap(),
+        head,
+        Some(sender.party().clone()),
+        &mut system_rng(),
+    )
+    .unwrap();
+    fs::write(w.path("receipt.bin"), encode(&receipt).unwrap()).unwrap();
+    w.ok(&[
+        "custody",
+        "append",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "trust.toml",
+        "--ledger",
+        "fr-ledger",
+        "--action",
+        "note",
+        "--text",
+        "seen",
+        "fr-copy.rgp",
+    ]);
+}
+
+/// `pkg` with its last `keep` events only, written to `out`.
+fn cut(w: &World, pkg: &str, keep: usize, out: &str) {
+    use rogatory::core::container::Parts;
+    let mut p = Parts::read(std::io::Cursor::new(fs::read(w.path(pkg)).unwrap())).unwrap();
+    p.events.truncate(keep);
+    fs::write(w.path(out), p.assemble().unwrap()).unwrap();
+}
+
+/// Spec §10.7: a tail cut at rest verifies on its own; `verify --receipt`
+/// and `verify --ledger` find it.
+#[test]
+fn a_custody_tail_cut_at_rest_is_found_with_the_receipt_or_the_ledger() {
+    let w = World::new();
+    delivered_with_note(&w, Digest::ZERO);
+    let all = [
+        "verify",
+        "--trust",
+        "trust.toml",
+        "fr-copy.rgp",
+        "--receipt",
+        "receipt.bin",
+        "--ledger",
+        "fr-ledger",
+    ];
+    let out = w.ok(&all);
+    assert!(
+        out.contains("tail:        holds the receipt receipt.bin (event 2)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("consistent with the ledger of fr.pnat (1 of its events in this copy)"),
+        "{out}"
+    );
+
+    // The note cut: only the ledger can tell.
+    cut(&w, "fr-copy.rgp", 3, "no-note.rgp");
+    w.ok(&["verify", "--trust", "trust.toml", "no-note.rgp"]);
+    w.ok(&[
+        "verify",
+        "--trust",
+        "trust.toml",
+        "no-note.rgp",
+        "--receipt",
+        "receipt.bin",
+    ]);
+    let err = w.fails(&[
+        "verify",
+        "--trust",
+        "trust.toml",
+        "no-note.rgp",
+        "--ledger",
+        "fr-ledger",
+    ]);
+    assert!(
+        err.contains("custody event 3: cut: ledger line 0 records a `note`"),
+        "{err}"
+    );
+
+    // The receipt cut as well: the receipt tells.
+    cut(&w, "fr-copy.rgp", 2, "no-receipt.rgp");
+    w.ok(&["verify", "--trust", "trust.toml", "no-receipt.rgp"]);
+    let err = w.fails(&[
+        "verify",
+        "--trust",
+        "trust.toml",
+        "no-receipt.rgp",
+        "--receipt",
+        "receipt.bin",
+    ]);
+    assert!(
+        err.contains("custody event 2: cut: this copy holds 2 event(s)"),
+        "{err}"
+    );
+}
+
+/// The review's finding: `ledger verify` trusted whatever card lay beside
+/// the ledger. It now shows the owner's fingerprint, checks the owner
+/// against a trust store or a card, and checks heads recorded elsewhere.
+#[test]
+fn ledger_verify_checks_the_owner_and_heads_recorded_elsewhere() {
+    use rogatory::core::identity::fingerprint;
+    use rogatory::core::ledger;
+    let w = World::new();
+    delivered_with_note(&w, Digest::ZERO);
+    let fr = w.identity("fr.pnat");
+    let out = w.run(&["ledger", "verify", "fr-ledger"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!("fingerprint: {}", fingerprint(&fr.key_id()))),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("was not checked against a card you trust"),
+        "the unchecked owner is said"
+    );
+    w.ok(&["ledger", "verify", "fr-ledger", "--trust", "trust.toml"]);
+    w.ok(&[
+        "ledger",
+        "verify",
+        "fr-ledger",
+        "--card",
+        "keys/fr.pnat.card",
+    ]);
+    let err = w.fails(&[
+        "ledger",
+        "verify",
+        "fr-ledger",
+        "--card",
+        "keys/de.bka.card",
+    ]);
+    assert!(err.contains("kept by another key"), "{err}");
+
+    // A ledger re-written under a new key with the same party id verifies
+    // on its own, but not against the trust store.
+    let forger = Identity::generate(
+        PartyId::new("fr.pnat").unwrap(),
+        today(),
+        Timestamp(today().0 + 86_400),
+        &mut system_rng(),
+    )
+    .unwrap();
+    let mut l = Ledger::open(&w.path("forged"), &forger).unwrap();
+    l.append(
+        &forger,
+        Record::new(
+            today(),
+            LedgerAction::Note,
+            rogatory::wire::PackageId([1; 16]),
+            Digest([2; 32]),
+        ),
+    )
+    .unwrap();
+    w.ok(&["ledger", "verify", "forged"]);
+    let err = w.fails(&["ledger", "verify", "forged", "--trust", "trust.toml"]);
+    assert!(err.contains("not in the trust store"), "{err}");
+
+    // Heads recorded elsewhere: a published head, and a receipt's.
+    let head = ledger::verify(&w.path("fr-ledger")).unwrap().head;
+    let out = w.ok(&["ledger", "verify", "fr-ledger", "--head", &head.to_hex()]);
+    assert!(out.contains("(line 0)"), "{out}");
+    let err = w.fails(&["ledger", "verify", "fr-ledger", "--head", &"ab".repeat(32)]);
+    assert!(
+        err.contains("rolled back before it, or rewritten since"),
+        "{err}"
+    );
+    fs::copy(w.path("case.rgp"), w.path("fr-copy2.rgp")).unwrap();
+    let receipt = receive(
+        &w.path("fr-copy2.rgp"),
+        &fr,
+        &w.trust(),
+        today(),
+        bytes_digest(&w.path("case.rgp")).unwrap(),
+        head,
+        Some(PartyId::new("de.bka").unwrap()),
+        &mut system_rng(),
+    )
+    .unwrap();
+    fs::write(w.path("receipt2.bin"), encode(&receipt).unwrap()).unwrap();
+    let out = w.ok(&[
+        "ledger",
+        "verify",
+        "fr-ledger",
+        "--receipt",
+        "receipt2.bin",
+        "--receipt",
+        "receipt.bin",
+    ]);
+    assert!(
+        out.contains("the receipt receipt2.bin names (line 0)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the receipt receipt.bin names (the empty ledger)"),
+        "{out}"
+    );
+    // Another party's receipt is no evidence about this ledger.
+    let err = w.fails(&["ledger", "verify", "forged", "--receipt", "receipt2.bin"]);
+    assert!(err.contains("not by this ledger's owner"), "{err}");
+    // Rolled back (log and head removed together): verifies alone, not
+    // against the receipt.
+    fs::remove_file(w.path("fr-ledger/ledger.log")).unwrap();
+    fs::remove_file(w.path("fr-ledger/head")).unwrap();
+    w.ok(&["ledger", "verify", "fr-ledger"]);
+    let err = w.fails(&["ledger", "verify", "fr-ledger", "--receipt", "receipt2.bin"]);
+    assert!(err.contains("rolled back before it"), "{err}");
+}
+
+/// Spec §10.8 through the command line.
+#[test]
+fn custody_compare_flags_one_actor_signing_two_events_at_one_position() {
+    let w = World::new();
+    w.seal("a.rgp");
+    fs::copy(w.path("a.rgp"), w.path("b.rgp")).unwrap();
+    fs::copy(w.path("a.rgp"), w.path("c.rgp")).unwrap();
+    let note = |key: &str, pkg: &str, ledger: &str| {
+        w.ok(&[
+            "custody",
+            "append",
+            "--key",
+            key,
+            "--trust",
+            "trust.toml",
+            "--ledger",
+            ledger,
+            "--action",
+            "note",
+            "--text",
+            "x",
+            pkg,
+        ]);
+    };
+    note("keys/de.bka.key", "a.rgp", "de-ledger");
+    note("keys/de.bka.key", "b.rgp", "de-ledger");
+    note("keys/fr.pnat.key", "c.rgp", "fr-ledger");
+    let out = w.ok(&[
+        "custody",
+        "compare",
+        "--trust",
+        "trust.toml",
+        "a.rgp",
+        "c.rgp",
+    ]);
+    assert!(
+        out.starts_with("no equivocation: the copies agree up to event 0"),
+        "{out}"
+    );
+    let err = w.fails(&[
+        "custody",
+        "compare",
+        "--trust",
+        "trust.toml",
+        "a.rgp",
+        "b.rgp",
+    ]);
+    assert!(err.contains("equivocation: one actor"), "{err}");
+    w.seal("other.rgp");
+    let err = w.fails(&[
+        "custody",
+        "compare",
+        "--trust",
+        "trust.toml",
+        "a.rgp",
+        "other.rgp",
+    ]);
+    assert!(err.contains("not copies of one package"), "{err}");
+}
+
+/// A secret key file others can read is refused, as ssh does; a ledger is
+/// its owner's alone.
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_is_refused_and_ledgers_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    delivered_with_note(&w, Digest::ZERO);
+    let mode = |p: &str| fs::metadata(w.path(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("fr-ledger"), 0o700);
+    for f in [
+        "fr-ledger/ledger.log",
+        "fr-ledger/head",
+        "fr-ledger/owner.card",
+    ] {
+        assert_eq!(mode(f), 0o600, "{f}");
+    }
+    assert_eq!(mode("keys/fr.pnat.key"), 0o600);
+    fs::set_permissions(
+        w.path("keys/fr.pnat.key"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let err = w.fails(&[
+        "verify",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "trust.toml",
+        "fr-copy.rgp",
+    ]);
+    assert!(
+        err.contains("accessible by group or others (mode 0644)")
+            && err.contains("chmod 600 keys/fr.pnat.key"),
+        "{err}"
+    );
+}

@@ -746,6 +746,62 @@ pub fn check_ledger_in_chain(
     Ok(applied)
 }
 
+/// Where two copies of one package part (spec §10.8).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Divergence {
+    /// The first position at which the copies hold different events.
+    pub sequence: u64,
+    /// Whether both events follow one history (the same `prev`).
+    pub same_prev: bool,
+    /// The actor and kind of the event in the first copy.
+    pub first: (KeyId, &'static str),
+    /// The actor and kind of the event in the second copy.
+    pub second: (KeyId, &'static str),
+}
+
+/// Compares the chains of two copies of one package (spec §10.8): `None`
+/// if one is a prefix of the other; otherwise where they part, or the error
+/// `equivocation` when one actor signed two different events at one
+/// position of one history (two sends or two forwards to different
+/// receivers excepted: one package delivered to two parties).
+pub fn compare_copies(a: &[CustodyEvent], b: &[CustodyEvent]) -> Result<Option<Divergence>> {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        if event_hash(x)? == event_hash(y)? {
+            continue;
+        }
+        let (cx, cy) = (&x.clear, &y.clear);
+        let same_prev = cx.prev == cy.prev;
+        let two_deliveries = match (&cx.body, &cy.body) {
+            (EventBody::Sent { receiver: r1 }, EventBody::Sent { receiver: r2 })
+            | (
+                EventBody::Forwarded { receiver: r1, .. },
+                EventBody::Forwarded { receiver: r2, .. },
+            ) => r1 != r2,
+            _ => false,
+        };
+        if same_prev && cx.actor == cy.actor && !two_deliveries {
+            return Err(rule(
+                i as u64,
+                "equivocation",
+                format!(
+                    "one actor ({}) signed two different events at position {i} of one history: a \
+                     `{}` in one copy, a `{}` in the other",
+                    cx.actor,
+                    cx.body.kind().name(),
+                    cy.body.kind().name()
+                ),
+            ));
+        }
+        return Ok(Some(Divergence {
+            sequence: i as u64,
+            same_prev,
+            first: (cx.actor, cx.body.kind().name()),
+            second: (cy.actor, cy.body.kind().name()),
+        }));
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

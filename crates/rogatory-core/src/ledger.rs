@@ -301,6 +301,18 @@ pub fn contains(dir: &Path, head: &Digest) -> Result<bool> {
     Ok(head == &Digest::ZERO || position_of(dir, head)?.is_some())
 }
 
+/// A ledger head as a person reads it: the zero head of an empty ledger is
+/// said to be one, so that the first receipt of a new receiver (which names
+/// the head before the line that records it, spec §10.5) does not read as
+/// a fault.
+pub fn head_text(head: &Digest) -> String {
+    if head == &Digest::ZERO {
+        format!("{head} (empty: the first line records this receipt)")
+    } else {
+        head.to_string()
+    }
+}
+
 /// The position of the line whose hash is `head` in a ledger (already
 /// verified), or `None`: a ledger cut or rolled back to before that line,
 /// or rewritten since, has none (spec §11.3). The zero head (an empty

@@ -661,3 +661,137 @@ proptest! {
         prop_assert!(res.is_err(), "mutation {m:?} of {steps:?} went unnoticed");
     }
 }
+
+/// Spec §10.7: a tail cut at rest verifies on its own, and is found by
+/// whoever holds the receipt (events up to it) or the ledger of the party
+/// that appended the events in place.
+#[test]
+fn custody_tail_cut_at_rest_is_found_by_the_receipt_and_the_ledger() {
+    use rogatory_core::custody::{check_ledger_in_chain, check_receipt_in_chain, event_ref};
+    use rogatory_core::ledger::{self, Ledger, Record};
+    let w = world();
+    let c = delivered(&w, 60);
+    let events = c.parts.events.clone();
+    let receipt = events[2].clone();
+    // alice records her receipt and her note in her ledger.
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = Ledger::open(dir.path(), &w.alice).unwrap();
+    for (ev, action) in [
+        (&events[2], LedgerAction::Received),
+        (&events[3], LedgerAction::Note),
+    ] {
+        let mut r = Record::new(NOW, action, c.parts.prelude.package_id, c.digest);
+        r.event = Some(event_ref(ev).unwrap());
+        l.append(&w.alice, r).unwrap();
+    }
+    let lines = ledger::entries(dir.path()).unwrap();
+    // The whole chain holds both.
+    check_receipt_in_chain(&events, &c.digest, &receipt).unwrap();
+    assert_eq!(
+        check_ledger_in_chain(&events, &c.digest, &lines).unwrap(),
+        2
+    );
+
+    // The note cut: the copy verifies, the receipt is still there, the
+    // ledger finds the cut.
+    let mut cut = Chain {
+        parts: Parts::read(Cursor::new(c.bytes())).unwrap(),
+        meta: c.meta.duplicate(),
+        digest: c.digest,
+    };
+    cut.parts.events.truncate(3);
+    cut.verify(&w.trust).unwrap();
+    check_receipt_in_chain(&cut.parts.events, &c.digest, &receipt).unwrap();
+    let (seq, rule) =
+        rule_of(check_ledger_in_chain(&cut.parts.events, &c.digest, &lines).unwrap_err());
+    assert_eq!(seq, 3);
+    assert!(
+        rule.starts_with("cut: ledger line 1 records a `note`"),
+        "{rule}"
+    );
+
+    // The receipt cut too: the receipt finds it (and so does the ledger).
+    cut.parts.events.truncate(2);
+    cut.verify(&w.trust).unwrap();
+    let (seq, rule) =
+        rule_of(check_receipt_in_chain(&cut.parts.events, &c.digest, &receipt).unwrap_err());
+    assert_eq!(seq, 2);
+    assert!(
+        rule.starts_with("cut: this copy holds 2 event(s)"),
+        "{rule}"
+    );
+    assert!(check_ledger_in_chain(&cut.parts.events, &c.digest, &lines).is_err());
+
+    // A receipt of another package is no evidence about this one.
+    let other = delivered(&w, 61);
+    let (_, rule) =
+        rule_of(check_receipt_in_chain(&events, &c.digest, &other.parts.events[2]).unwrap_err());
+    assert!(rule.starts_with("receipt:"), "{rule}");
+}
+
+/// THREATS #11 across copies: one actor signing two different events at
+/// one position of one history is equivocation; sends of one package to two
+/// receivers, and different parties appending to their own copies, are not.
+#[test]
+fn custody_equivocation_across_copies_is_flagged() {
+    use rogatory_core::custody::compare_copies;
+    let w = world();
+    let base = Chain::new(&w, 62);
+    let copy = |body: EventBody, who: &Identity, seed: u8| {
+        let mut c = Chain {
+            parts: Parts::read(Cursor::new(base.bytes())).unwrap(),
+            meta: base.meta.duplicate(),
+            digest: base.digest,
+        };
+        c.push(who, 10, body, seed);
+        c
+    };
+    let to_alice = copy(
+        EventBody::Sent {
+            receiver: w.alice.key_id(),
+        },
+        &w.sender,
+        70,
+    );
+    let to_bob = copy(
+        EventBody::Sent {
+            receiver: w.bob.key_id(),
+        },
+        &w.sender,
+        71,
+    );
+    let noted = copy(EventBody::Note, &w.sender, 72);
+    let alice_notes = copy(EventBody::Note, &w.alice, 73);
+    // One package sent to two receivers: not equivocation.
+    let d = compare_copies(&to_alice.parts.events, &to_bob.parts.events)
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.sequence, d.same_prev), (1, true));
+    // A copy and its own continuation: one is a prefix of the other.
+    assert!(
+        compare_copies(&base.parts.events, &to_alice.parts.events)
+            .unwrap()
+            .is_none()
+    );
+    // Two parties appending to their own copies: ordinary divergence.
+    assert!(
+        compare_copies(&noted.parts.events, &alice_notes.parts.events)
+            .unwrap()
+            .is_some()
+    );
+    // The sender signs a send to alice in one copy and a note in another
+    // at the same position of the same history: equivocation.
+    let (seq, rule) =
+        rule_of(compare_copies(&to_alice.parts.events, &noted.parts.events).unwrap_err());
+    assert_eq!(seq, 1);
+    assert!(rule.starts_with("equivocation: one actor"), "{rule}");
+    // Two different sends to the same receiver: equivocation too.
+    let again = copy(
+        EventBody::Sent {
+            receiver: w.alice.key_id(),
+        },
+        &w.sender,
+        74,
+    );
+    assert!(compare_copies(&to_alice.parts.events, &again.parts.events).is_err());
+}

@@ -404,6 +404,55 @@ fn unsafe_field_names_never_become_paths() {
         );
     }
     assert!(rogatory_core::package::safe_file_name("chat log 2026.txt").is_ok());
+    assert!(rogatory_core::package::safe_file_name("Überwachung 2026 – Protokoll.txt").is_ok());
+}
+
+/// Names that read as other names (spec §2.2): a bidi override that turns
+/// `txt.exe` into `exe.txt` on screen, zero-width characters, a byte order
+/// mark, a line separator. The sealer refuses them, before writing a byte,
+/// by the same rule `open` applies.
+#[test]
+fn field_names_that_are_not_portable_are_refused_when_sealing() {
+    let w = world();
+    for name in [
+        "invoice\u{202e}txt.exe",
+        "chat\u{200b}.txt",
+        "\u{feff}chat.txt",
+        "a\u{2028}b",
+        "tag\u{e0041}.txt",
+        "../x",
+        "CON.txt",
+    ] {
+        assert!(
+            rogatory_core::package::safe_file_name(name).is_err(),
+            "{name:?}"
+        );
+        let mut s = rogatory_core::Sealer::new(
+            Vec::new(),
+            &w.sender,
+            recipients(&w, &[&w.alice]),
+            info(),
+            NOW,
+            rng(35),
+        )
+        .unwrap();
+        let err = s
+            .add_field(
+                spec(name, FieldKind::Text, &["category:content"]),
+                &mut &b"x"[..],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, CoreError::UnsafeFieldName { .. }),
+            "{name:?}: {err}"
+        );
+        // The sealer is still usable: nothing was written for that field.
+        s.add_field(
+            spec("ok.txt", FieldKind::Text, &["category:content"]),
+            &mut &b"x"[..],
+        )
+        .unwrap();
+    }
 }
 
 /// Lazy verification hashes each field as it is opened: a ciphertext that
@@ -476,4 +525,100 @@ fn lazy_verification_checks_digests_while_opening() {
         lazy.finish_verification(),
         Err(CoreError::Tampered { .. })
     ));
+}
+
+/// THREATS #1: a sender who wraps a key bundle of another length (here one
+/// slot more than the package has fields) to a recipient gets the same
+/// uniform error as a stanza with a flipped tag: the length is checked
+/// before any key agreement, and neither failure says why.
+#[test]
+fn one_ciphertext_two_plaintexts_a_wrong_bundle_length_fails_like_a_bad_tag() {
+    use rogatory_core::wrap::try_unwrap;
+    let w = world();
+    let pkg = sealed(&w, 31);
+    let u = Package::parse(Cursor::new(pkg.clone()))
+        .unwrap()
+        .verify(&w.trust)
+        .unwrap()
+        .unlock(&w.sender, NOW)
+        .unwrap();
+    let (meta, digest, id) = (
+        u.bundle().metadata_key.duplicate(),
+        u.package().digest(),
+        u.package().package_id(),
+    );
+    let n = u.package().trailer().fields.len();
+    let parties = [&w.sender, &w.alice, &w.bob];
+
+    // Every stanza re-wrapped, by the sender, with one slot too many (the
+    // trailer requires one length for all), the envelope re-signed.
+    let mut long = parts(&pkg);
+    for s in long.trailer.stanzas.iter_mut() {
+        let holder = parties
+            .iter()
+            .find(|p| try_unwrap(s, p, &id, n).is_some())
+            .unwrap();
+        let mut keys: Vec<Option<Key32>> = (0..n).map(|_| None).collect();
+        keys.push(Some(Key32::from_bytes([9; 32])));
+        *s = wrap(
+            &KeyBundle {
+                metadata_key: meta.duplicate(),
+                field_keys: keys,
+            },
+            &holder.card().body.agreement_key,
+            &holder.key_id(),
+            &id,
+            &mut rng(32),
+        )
+        .unwrap();
+    }
+    resign_envelope(&mut long, &w, &meta, digest);
+    // One stanza's tag flipped, the envelope re-signed.
+    let mut flipped = parts(&pkg);
+    for s in flipped.trailer.stanzas.iter_mut() {
+        let mut ct = s.ciphertext.as_slice().to_vec();
+        let last = ct.len() - 1;
+        ct[last] ^= 1;
+        s.ciphertext = Bytes::new(ct).unwrap();
+    }
+    resign_envelope(&mut flipped, &w, &meta, digest);
+
+    let unlock = |p: &Parts| {
+        Package::parse(Cursor::new(p.assemble().unwrap()))
+            .unwrap()
+            .verify(&w.trust)
+            .unwrap()
+            .unlock(&w.alice, NOW)
+            .unwrap_err()
+    };
+    let (a, b) = (unlock(&long), unlock(&flipped));
+    assert!(matches!(a, CoreError::NotARecipient), "{a}");
+    assert!(matches!(b, CoreError::NotARecipient), "{b}");
+    assert_eq!(a.to_string(), b.to_string(), "the errors are one");
+}
+
+/// THREATS #17: a sender's card retired in the trust store (its key
+/// rotated) still verifies the packages and events it signed; it is no
+/// longer chosen as the party's current card.
+#[test]
+fn key_compromise_rotation_an_old_package_verifies_after_its_senders_card_is_retired() {
+    let w = world();
+    let pkg = sealed(&w, 33);
+    let mut trust = w.trust.clone();
+    trust.retire(&w.sender.key_id()).unwrap();
+    // The successor card of de.bka, trusted beside the retired one.
+    let successor = party("de.bka", 41);
+    trust.add(successor.card().clone(), vec![]).unwrap();
+    let v = Package::parse(Cursor::new(pkg))
+        .unwrap()
+        .verify(&trust)
+        .unwrap();
+    assert_eq!(v.report().sender.as_str(), "de.bka");
+    let mut u = v.unlock(&w.alice, NOW).unwrap();
+    let mut out = Vec::new();
+    u.open_field(0, &mut out).unwrap();
+    assert_eq!(out, CHAT);
+    // New packages go to, and come from, the successor only.
+    let current = trust.current(w.sender.party(), NOW).unwrap();
+    assert_eq!(current.key_id, successor.key_id());
 }

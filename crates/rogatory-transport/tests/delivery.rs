@@ -720,3 +720,161 @@ async fn restart_recovery_finishes_committed_deliveries() {
     })
     .await;
 }
+
+/// The insider's attack of THREATS #4, as a recipient with valid keys and a
+/// tool of its own would make it: fr.pnat redacts legitimately, re-wraps its
+/// own stanza to es.an (trusted by everyone, named nowhere; the consent is
+/// `none`), re-signs its `redacted` event with a record that still claims
+/// the stanza for itself, and sends the copy to es.an. es.an's receiver
+/// refuses it as not entitled and issues no receipt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stanza_rewrapped_to_a_third_party_gets_no_receipt() {
+    use rogatory_core::container::Parts;
+    use rogatory_core::custody::{ChainHead, sign_event};
+    use rogatory_core::seal::envelope_record;
+    use rogatory_core::wrap::{KeyBundle, wrap};
+    use rogatory_redact::{HeldPackage, Policy, Request, parse_ranges};
+    use rogatory_wire::{EventDetails, Text};
+    bounded(60, async {
+        let w = Pair::new();
+        let es = identity("es.an");
+        let fr_trust = trust(&[
+            (&w.de, &[]),
+            (&w.fr, &["category:content"]),
+            (&es, &["category:content"]),
+        ]);
+        let es_trust = trust(&[(&w.de, &[]), (&w.fr, &[]), (&es, &[])]);
+        std::fs::create_dir_all(w.path("es")).unwrap();
+        let rx = Running::start(receiver_config(&es, &es_trust, &w.path("es"))).await;
+        let de_trust = trust(&[(&w.de, &[]), (&w.fr, &["category:content"]), (&es, &[])]);
+        let pkg = seal(
+            &w.de,
+            &de_trust,
+            &[&w.fr],
+            &[("disk.img", &bytes((2 << 20) + 5, 3), &["category:content"])],
+            &w.path("de/p.rgt"),
+        );
+
+        // A legitimate redaction: the first MiB of disk.img goes.
+        let mut held = HeldPackage::open(&pkg, &w.fr, &fr_trust, now()).unwrap();
+        let plan = held
+            .plan(&Request {
+                drop_fields: vec![],
+                drop_segments: vec![("disk.img".into(), parse_ranges("0").unwrap())],
+                policy: Policy::new(),
+            })
+            .unwrap();
+        let red = held
+            .redact(
+                &plan,
+                &Text::new("third party").unwrap(),
+                &Text::new("Art. 12 MLA treaty").unwrap(),
+                Vec::new(),
+                &mut rogatory_core::system_rng(),
+            )
+            .unwrap()
+            .writer;
+        let u = Package::parse(std::io::Cursor::new(red.clone()))
+            .unwrap()
+            .verify(&fr_trust)
+            .unwrap()
+            .unlock(&w.fr, now())
+            .unwrap();
+        let (meta, digest) = (u.bundle().metadata_key.duplicate(), u.package().digest());
+        let keys = KeyBundle {
+            metadata_key: meta.duplicate(),
+            field_keys: u
+                .bundle()
+                .field_keys
+                .iter()
+                .map(|k| k.as_ref().map(Key32::duplicate))
+                .collect(),
+        };
+
+        // The re-wrap: es.an's stanza, claimed for fr.pnat.
+        let mut p = Parts::read(std::io::Cursor::new(red)).unwrap();
+        let id = p.prelude.package_id;
+        let mut rng = rogatory_core::system_rng();
+        p.trailer.stanzas = vec![
+            wrap(
+                &keys,
+                &es.card().body.agreement_key,
+                &es.key_id(),
+                &id,
+                &mut rng,
+            )
+            .unwrap(),
+        ];
+        let EventBody::Redacted { removed, .. } = p.events[1].clear.body.clone() else {
+            panic!("event 1 is the redaction")
+        };
+        let envelope = envelope_record(
+            p.trailer.fields.clone(),
+            &p.trailer.stanzas,
+            &[w.fr.key_id()],
+            &meta,
+            &id,
+            &mut rng,
+        )
+        .unwrap();
+        let details = |counterpart: Option<PartyId>| EventDetails {
+            actor: w.fr.party().clone(),
+            counterpart,
+            reason: Text::new("").unwrap(),
+            legal_basis: Text::new("").unwrap(),
+            text: Text::new("").unwrap(),
+        };
+        let redacted = sign_event(
+            w.fr.as_ref(),
+            &meta,
+            &id,
+            digest,
+            Some(ChainHead::of(&p.events[0]).unwrap()),
+            now(),
+            EventBody::Redacted { removed, envelope },
+            &details(None),
+            &mut rng,
+        )
+        .unwrap();
+        let sent = sign_event(
+            w.fr.as_ref(),
+            &meta,
+            &id,
+            digest,
+            Some(ChainHead::of(&redacted).unwrap()),
+            now(),
+            EventBody::Sent {
+                receiver: es.key_id(),
+            },
+            &details(Some(es.party().clone())),
+            &mut rng,
+        )
+        .unwrap();
+        p.events = vec![p.events[0].clone(), redacted, sent];
+        let bad = w.path("fr/to-es.rgt");
+        std::fs::write(&bad, p.assemble().unwrap()).unwrap();
+
+        // Without a key it verifies: the attack is an insider's.
+        Package::open(&bad).unwrap().verify(&es_trust).unwrap();
+        // es.an's receiver refuses it, naming the rule.
+        match raw_deliver(&w.fr, &fr_trust, &es, rx.addr, &bad).await {
+            rogatory_wire::Frame::Reject { reason, detail } => {
+                assert_eq!(reason, RejectReason::NotEntitled);
+                assert!(detail.as_str().contains("onward_consent"), "{detail:?}");
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        let stats = rx.stop().await;
+        assert_eq!(
+            stats.receipts, 0,
+            "no receipt for a package outside consent"
+        );
+        assert!(
+            std::fs::read_dir(w.path("es/store/packages"))
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(true),
+            "nothing stored"
+        );
+    })
+    .await;
+}

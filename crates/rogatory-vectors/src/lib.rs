@@ -62,6 +62,7 @@
 
 pub mod bytes;
 pub mod custody;
+pub mod fuzz;
 mod negative;
 mod package_cases;
 pub mod packages;
@@ -599,30 +600,3 @@ pub fn fuzz_target(structure: &str) -> String {
 /// Largest seed written to a fuzz corpus: bigger inputs slow libFuzzer down
 /// (its `-max_len` follows the largest seed) for nothing.
 pub const SEED_MAX: usize = 64 << 10;
-
-/// Fills `corpus/<target>/` for every structure's fuzz target from the
-/// vector files in `vectors`: each corpus gets every vector up to
-/// [`SEED_MAX`] bytes (those of its own structure are the seeds proper, the
-/// others extra coverage), named after the vector. Returns the number of
-/// files written.
-pub fn seed_corpus(vectors: &Path, corpus: &Path) -> Result<usize, Error> {
-    let mut files = Vec::new();
-    for name in json_files(vectors)? {
-        files.push(read_file(&vectors.join(name))?);
-    }
-    let mut written = 0;
-    for structure in STRUCTURES {
-        let dir = corpus.join(fuzz_target(structure));
-        fs::create_dir_all(&dir).map_err(|source| Error::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        for f in files.iter().filter(|f| f.hex.len() <= SEED_MAX) {
-            let prefix = if f.structure == structure { "" } else { "x-" };
-            let path = dir.join(format!("{prefix}{}", f.name));
-            fs::write(&path, &f.hex).map_err(|source| Error::Io { path, source })?;
-            written += 1;
-        }
-    }
-    Ok(written)
-}

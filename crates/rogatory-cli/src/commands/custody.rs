@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Write;
 
 use rogatory::core::actions::{Details, append_event, verify_receipt};
-use rogatory::core::custody::{event_hash, event_ref};
+use rogatory::core::custody::{compare_copies, event_hash, event_ref};
 use rogatory::core::export::ChainExport;
 use rogatory::core::identity::fingerprint;
 use rogatory::core::ledger::Record;
@@ -15,8 +15,8 @@ use rogatory::wire::{CustodyEvent, EventBody, LedgerAction, Text, decode};
 
 use super::{ledger_util, load_identity, load_trust, now, outln};
 use crate::cli::{
-    AppendAction, CustodyAppendArgs, CustodyExportArgs, CustodyShowArgs, ExportFormat,
-    VerifyReceiptArgs,
+    AppendAction, CustodyAppendArgs, CustodyCompareArgs, CustodyExportArgs, CustodyShowArgs,
+    ExportFormat, VerifyReceiptArgs,
 };
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -151,7 +151,11 @@ pub fn verify_receipt_cmd(args: &VerifyReceiptArgs, out: &mut dyn Write) -> Resu
     );
     outln!(out, "received:     {}", format_rfc3339(report.time));
     outln!(out, "bytes blake3: {}", report.bytes_digest);
-    outln!(out, "ledger head:  {}", report.ledger_head);
+    outln!(
+        out,
+        "ledger head:  {}",
+        rogatory::core::ledger::head_text(&report.ledger_head)
+    );
     outln!(out, "receipt hash: {}", report.receipt_hash);
     Ok(())
 }
@@ -198,4 +202,61 @@ pub fn export(args: &CustodyExportArgs, out: &mut dyn Write) -> Result<()> {
             }
         })
         .map_err(CliError::io("writing standard output"))
+}
+
+pub fn compare(args: &CustodyCompareArgs, out: &mut dyn Write) -> Result<()> {
+    let trust = load_trust(&args.trust)?;
+    let a = Package::open(&args.first)?.verify_structure(&trust)?;
+    let b = Package::open(&args.second)?.verify_structure(&trust)?;
+    let (pa, pb) = (a.package(), b.package());
+    if pa.digest() != pb.digest() {
+        return Err(CliError::usage(format!(
+            "{} and {} are not copies of one package (their package digests differ)",
+            args.first.display(),
+            args.second.display()
+        )));
+    }
+    let d = compare_copies(pa.events(), pb.events())?;
+    if args.json {
+        let v = serde_json::json!({
+            "format": "rogatory-compare/1",
+            "first_events": pa.events().len(),
+            "second_events": pb.events().len(),
+            "divergence": d,
+        });
+        outln!(out, "{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let party = |k: &rogatory::wire::KeyId| {
+        trust
+            .by_key_id(k)
+            .map(|e| e.party.to_string())
+            .unwrap_or_else(|| k.to_string())
+    };
+    match d {
+        None => outln!(
+            out,
+            "no equivocation: one chain is a prefix of the other ({} and {} events)",
+            pa.events().len(),
+            pb.events().len()
+        ),
+        Some(d) => outln!(
+            out,
+            "no equivocation: the copies agree up to event {}, then {} has a `{}` by {} and {} a \
+             `{}` by {}{}",
+            d.sequence.saturating_sub(1),
+            args.first.display(),
+            d.first.1,
+            party(&d.first.0),
+            args.second.display(),
+            d.second.1,
+            party(&d.second.0),
+            if d.same_prev {
+                ""
+            } else {
+                " (after different histories)"
+            }
+        ),
+    }
+    Ok(())
 }

@@ -211,7 +211,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     outln!(
         out,
         "     and     fr.pnat's ledger head {}",
-        d.report.ledger_head
+        rogatory::core::ledger::head_text(&d.report.ledger_head)
     );
     outln!(
         out,

@@ -63,6 +63,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             custody::verify_receipt_cmd(&args, out)
         }
         Command::Custody(CustodyCommand::Export(args)) => custody::export(&args, out),
+        Command::Custody(CustodyCommand::Compare(args)) => custody::compare(&args, out),
         Command::Ledger(LedgerCommand::Verify(args)) => ledger::verify(&args, out),
         Command::Ledger(LedgerCommand::Report { dir, since, json }) => {
             ledger::report(&dir, since.as_deref(), json, out)

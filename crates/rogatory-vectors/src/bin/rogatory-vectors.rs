@@ -13,8 +13,9 @@
 //! rogatory-vectors check-redaction DIR  check the redaction vectors in DIR
 //!                                       (`write` and `check` without DIR also do
 //!                                       spec/vectors/redaction)
-//! rogatory-vectors seed-corpus [DIR] CORPUS
-//!                                       fill CORPUS/<fuzz target>/ from the vector files
+//! rogatory-vectors seed-corpus [SPEC] CORPUS
+//!                                       fill CORPUS/<fuzz target>/ from the vector files under
+//!                                       SPEC (default spec/vectors)
 //! ```
 
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 use rogatory_vectors::redaction::redaction_dir;
 use rogatory_vectors::{
     Error, compare_dir, compare_package_dir, default_dir, generate, generate_packages, package_dir,
-    seed_corpus, write_dir, write_package_dir,
+    write_dir, write_package_dir,
 };
 
 const USAGE: &str = "usage: rogatory-vectors [write] [DIR]
@@ -32,7 +33,7 @@ const USAGE: &str = "usage: rogatory-vectors [write] [DIR]
        rogatory-vectors check-packages DIR
        rogatory-vectors write-redaction DIR
        rogatory-vectors check-redaction DIR
-       rogatory-vectors seed-corpus [DIR] CORPUS";
+       rogatory-vectors seed-corpus [SPEC] CORPUS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
         ["check-redaction", dir] => check_redaction(PathBuf::from(dir)),
         ["check", dir] => check(PathBuf::from(dir)),
         ["check-packages", dir] => check_packages(PathBuf::from(dir)),
-        ["seed-corpus", corpus] => seed(default_dir(), PathBuf::from(corpus)),
+        ["seed-corpus", corpus] => seed(spec_dir(), PathBuf::from(corpus)),
         ["seed-corpus", dir, corpus] => seed(PathBuf::from(dir), PathBuf::from(corpus)),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
@@ -169,7 +170,7 @@ fn check_redaction(dir: PathBuf) -> Result<bool, Error> {
 }
 
 fn seed(dir: PathBuf, corpus: PathBuf) -> Result<bool, Error> {
-    let n = seed_corpus(&dir, &corpus)?;
+    let n = rogatory_vectors::fuzz::seed_corpus(&dir, &corpus)?;
     println!("wrote {n} seed files under {}", corpus.display());
     Ok(true)
 }
@@ -205,4 +206,9 @@ fn check_custody() -> Result<bool, Error> {
         eprintln!("the custody vectors are not current: run `cargo run -p rogatory-vectors`");
         Ok(false)
     }
+}
+
+/// `spec/vectors` in this source tree.
+fn spec_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
 }
