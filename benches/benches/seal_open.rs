@@ -19,6 +19,9 @@
 //!   byte, which shows what the recipients cost in absolute terms.
 //! - `text_lines`: keyless verification, and verification with opening, of
 //!   a text field of 100 000 and of 1 000 000 lines (one leaf per line).
+//! - `unlock_30_recipients`: keyless verification, verification with
+//!   unlocking, and the entitlement checks of spec §12.6 alone, for the last
+//!   of 30 recipients of a package of 20 one-byte fields.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
@@ -176,5 +179,85 @@ fn text_lines(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, field, recipients, text_lines);
+/// What unlocking costs a recipient of a package sealed for 30, and how much
+/// of it the checks of spec §12.6 (every stanza's recipient, every holder,
+/// every onward transfer, its own stanza) take: the check alone, measured in
+/// the same run as keyless verification and as verification with unlocking.
+fn unlock(c: &mut Criterion) {
+    use rogatory_core::custody::open_details;
+    use rogatory_core::entitlement::{self, Chain, Holder};
+    let p = parties(30);
+    let names: Vec<String> = (0..20).map(|i| format!("field-{i:02}.bin")).collect();
+    let tiny: Vec<(&str, FieldKind, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), FieldKind::Binary, &b"x"[..]))
+        .collect();
+    let pkg = seal(&p, &tiny, Vec::new());
+    let who = &p.recipients[29];
+    let mut g = c.benchmark_group("unlock_30_recipients");
+    g.sample_size(50);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("verify", |b| {
+        b.iter(|| {
+            black_box(
+                Package::parse(Cursor::new(&pkg[..]))
+                    .unwrap()
+                    .verify(&p.trust)
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("verify_and_unlock", |b| {
+        b.iter(|| {
+            black_box(
+                Package::parse(Cursor::new(&pkg[..]))
+                    .unwrap()
+                    .verify(&p.trust)
+                    .unwrap()
+                    .unlock(who, NOW)
+                    .unwrap(),
+            )
+        })
+    });
+    let u = Package::parse(Cursor::new(&pkg[..]))
+        .unwrap()
+        .verify(&p.trust)
+        .unwrap()
+        .unlock(who, NOW)
+        .unwrap();
+    let id = u.package().package_id();
+    let mk = &u.bundle().metadata_key;
+    let details: Vec<_> = u
+        .package()
+        .events()
+        .iter()
+        .map(|e| open_details(e, mk, &id).unwrap())
+        .collect();
+    let holder = Holder {
+        key_id: rogatory_core::Signer::key_id(who),
+        stanza: u.stanza_index(),
+    };
+    g.bench_function("entitlement_check", |b| {
+        b.iter(|| {
+            black_box(
+                entitlement::check(
+                    &Chain {
+                        events: u.package().events(),
+                        summaries: &u.report().custody,
+                        details: &details,
+                        metadata: u.metadata(),
+                        metadata_key: mk,
+                        package_id: &id,
+                    },
+                    Some(holder),
+                )
+                .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, field, recipients, text_lines, unlock);
 criterion_main!(benches);
