@@ -110,8 +110,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 retain="$(date -u -d '+1 year' +%F)"
 K="$WORK/keys"
 mkdir -p "$K"
-"$R" keygen --party de.bka --out-dir "$K" >/dev/null
-"$R" keygen --party fr.pnat --out-dir "$K" >/dev/null
+"$R" keygen --no-passphrase --party de.bka --out-dir "$K" >/dev/null
+"$R" keygen --no-passphrase --party fr.pnat --out-dir "$K" >/dev/null
 "$R" trust add --trust "$WORK/de.trust" --card "$K/fr.pnat.card" --clearance category:content >/dev/null
 "$R" trust add --trust "$WORK/fr.trust" --card "$K/de.bka.card" >/dev/null
 
@@ -195,7 +195,7 @@ if want recipients; then
   echo "==> 2. 100 MiB in 20 fields of 5 MiB: 30 recipients against 1"
   to=()
   for i in $(seq -w 1 30); do
-    "$R" keygen --party "r$i.example" --out-dir "$K" >/dev/null
+    "$R" keygen --no-passphrase --party "r$i.example" --out-dir "$K" >/dev/null
     "$R" trust add --trust "$WORK/de.trust" --card "$K/r$i.example.card" \
       --clearance category:content >/dev/null
     to+=("r$i.example")

@@ -35,8 +35,21 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate a party's keys: DIR/ID.key (secret, mode 0600) and DIR/ID.card
+    /// Generate a party's keys: DIR/ID.key (secret, passphrase-protected) and DIR/ID.card
+    #[command(
+        long_about = "Generate a party's keys and self-signed card: DIR/ID.key (secret, mode \
+            0600) and DIR/ID.card (public, to give to partners).\n\n\
+            The key file is protected by a passphrase (scrypt and ChaCha20-Poly1305, spec §3.5), \
+            asked twice on the terminal, or read from the file named by \
+            ROGATORY_NEW_PASSPHRASE_FILE (or the descriptor ROGATORY_NEW_PASSPHRASE_FD). Commands \
+            that use the key ask for it, or read ROGATORY_PASSPHRASE_FILE \
+            (ROGATORY_PASSPHRASE_FD). --no-passphrase writes it unprotected, for automation \
+            where the operating system protects it."
+    )]
     Keygen(KeygenArgs),
+    /// A secret key file: change or remove its passphrase
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Party cards
     #[command(subcommand)]
     Card(CardCommand),
@@ -143,6 +156,41 @@ pub struct KeygenArgs {
     /// Last day the card is valid, inclusive (UTC) [default: today + 2 years]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub valid_until: Option<String>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
+}
+
+/// How a key file is written: protected by a passphrase, or not.
+#[derive(Debug, Args)]
+pub struct ProtectionArgs {
+    /// Write the key file unprotected (the operating system's file
+    /// permissions are then its only protection)
+    #[arg(long)]
+    pub no_passphrase: bool,
+    /// The cost of the passphrase derivation: scrypt with N = 2^LOG_N (10 to
+    /// 20; 17 takes 128 MiB and about half a second). Lower is faster
+    /// to open and faster to guess
+    #[arg(long, value_name = "LOG_N", default_value_t = 17, value_parser = clap::value_parser!(u8).range(10..=20))]
+    pub kdf_log_n: u8,
+}
+
+/// `rogatory key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Change the passphrase of a key file (or protect or unprotect it)
+    #[command(
+        long_about = "Change the passphrase of a secret key file, in place and atomically. The \
+            current passphrase is asked (or read from ROGATORY_PASSPHRASE_FILE), the new one \
+            asked twice (or read from ROGATORY_NEW_PASSPHRASE_FILE). An unprotected key file \
+            gets a passphrase; --no-passphrase removes it."
+    )]
+    Passwd {
+        /// The secret key file
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        #[command(flatten)]
+        protection: ProtectionArgs,
+    },
 }
 
 /// `rogatory card ...`.

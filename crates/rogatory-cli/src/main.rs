@@ -6,6 +6,7 @@ mod cli;
 mod cli_redact;
 mod commands;
 mod error;
+mod passphrase;
 mod progress;
 
 use std::io::Write;

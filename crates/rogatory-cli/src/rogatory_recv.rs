@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod error;
 mod net;
+mod passphrase;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod error;
 mod net;
+mod passphrase;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};

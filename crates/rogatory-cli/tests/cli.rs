@@ -133,6 +133,7 @@ fn keygen_writes_a_private_key_and_a_card_and_refuses_to_overwrite() {
     let w = World::new();
     let out = w.ok(&[
         "keygen",
+        "--no-passphrase",
         "--party",
         "it.gdf",
         "--out-dir",
@@ -848,4 +849,157 @@ fn help_output_is_pinned() {
     };
     snapshot("rogatory-help.txt", &help(&["--help"]));
     snapshot("rogatory-seal-help.txt", &help(&["seal", "--help"]));
+}
+
+/// Spec §3.5: a key file protected by a passphrase opens with it and with no
+/// other; `key passwd` changes it, or removes it.
+#[test]
+fn a_protected_key_opens_with_its_passphrase_only_and_passwd_changes_it() {
+    let w = World::new();
+    fs::write(w.path("pass"), "correct horse battery staple\n").unwrap();
+    fs::write(w.path("other"), "Tr0ub4dor&3\n").unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| w.run_env(BIN, args, env);
+    let out = run(
+        &[
+            "keygen",
+            "--party",
+            "it.gdf",
+            "--out-dir",
+            "k3",
+            "--kdf-log-n",
+            "10",
+        ],
+        &[("ROGATORY_NEW_PASSPHRASE_FILE", "pass")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("protected by its passphrase"));
+    let key = fs::read(w.path("k3/it.gdf.key")).unwrap();
+    assert_eq!(&key[..8], b"RGTRYPKY", "the key file is protected");
+    assert!(
+        !key.windows(6).any(|x| x == b"it.gdf"),
+        "nothing of the key in the clear"
+    );
+    w.ok(&[
+        "trust",
+        "add",
+        "--trust",
+        "trust.toml",
+        "--card",
+        "k3/it.gdf.card",
+    ]);
+    let use_key = |pass: &str| {
+        run(
+            &[
+                "verify",
+                "--key",
+                "k3/it.gdf.key",
+                "--trust",
+                "trust.toml",
+                "p.rgp",
+            ],
+            &[("ROGATORY_PASSPHRASE_FILE", pass)],
+        )
+    };
+    w.ok(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "it.gdf",
+        "--field",
+        "chat.txt=evidence/chat.txt",
+        "--tags",
+        "chat.txt=category:content",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-01-01",
+        "-o",
+        "p.rgp",
+    ]);
+    assert!(use_key("pass").status.success());
+    let wrong = use_key("other");
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr)
+            .contains("wrong passphrase, or the file was changed"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    // A changed byte of the protected file is the same error.
+    let mut bad = key.clone();
+    bad[70] ^= 1;
+    fs::write(w.path("k3/it.gdf.key"), &bad).unwrap();
+    assert!(String::from_utf8_lossy(&use_key("pass").stderr).contains("wrong passphrase"));
+    fs::write(w.path("k3/it.gdf.key"), &key).unwrap();
+
+    // A new passphrase: the old one no longer opens it.
+    let out = run(
+        &[
+            "key",
+            "passwd",
+            "--key",
+            "k3/it.gdf.key",
+            "--kdf-log-n",
+            "10",
+        ],
+        &[
+            ("ROGATORY_PASSPHRASE_FILE", "pass"),
+            ("ROGATORY_NEW_PASSPHRASE_FILE", "other"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!use_key("pass").status.success());
+    assert!(use_key("other").status.success());
+    // Removed: the file is a plain key file, mode 0600 still.
+    let out = run(
+        &["key", "passwd", "--key", "k3/it.gdf.key", "--no-passphrase"],
+        &[("ROGATORY_PASSPHRASE_FILE", "other")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        &fs::read(w.path("k3/it.gdf.key")).unwrap()[..8],
+        b"RGTRYKEY"
+    );
+    w.ok(&[
+        "verify",
+        "--key",
+        "k3/it.gdf.key",
+        "--trust",
+        "trust.toml",
+        "p.rgp",
+    ]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(w.path("k3/it.gdf.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // An empty new passphrase is refused.
+    fs::write(w.path("empty"), "\n").unwrap();
+    let out = run(
+        &["key", "passwd", "--key", "k3/it.gdf.key"],
+        &[("ROGATORY_NEW_PASSPHRASE_FILE", "empty")],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("an empty passphrase protects nothing"));
 }

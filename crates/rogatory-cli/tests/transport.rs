@@ -40,7 +40,17 @@ impl World {
     fn new() -> Self {
         let w = World { w: Workdir::new() };
         for party in ["de.bka", "fr.pnat"] {
-            w.ok_bin(ROGATORY, &["keygen", "--party", party, "--out-dir", "keys"]);
+            w.ok_bin(
+                ROGATORY,
+                &[
+                    "keygen",
+                    "--no-passphrase",
+                    "--party",
+                    party,
+                    "--out-dir",
+                    "keys",
+                ],
+            );
         }
         w.ok_bin(
             ROGATORY,

@@ -187,6 +187,19 @@ pub enum CoreError {
         /// The package.
         path: PathBuf,
     },
+    /// A protected key file (spec §3.5) and no passphrase to open it.
+    #[error(
+        "key {path} is protected by a passphrase: give it (on the terminal, or in a file named by \
+         ROGATORY_PASSPHRASE_FILE)"
+    )]
+    PassphraseRequired {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A protected key file did not open: the passphrase is wrong, or the
+    /// file was changed (one error for both).
+    #[error("cannot open the key file: wrong passphrase, or the file was changed")]
+    WrongPassphrase,
     /// A key or trust-store file is malformed.
     #[error("bad {what} file: {detail}")]
     BadFile {

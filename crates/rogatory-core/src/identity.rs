@@ -233,43 +233,44 @@ impl Identity {
         Ok(SecretBytes::new(out))
     }
 
-    /// Reads a secret key file from `path` and checks that its keys match
-    /// its card. Refuses, as ssh does, a file that its group or others may
-    /// read or write (spec §3.4): a secret key shared with other accounts is
-    /// not the party's alone.
+    /// Reads an unprotected secret key file from `path` and checks that its
+    /// keys match its card; a protected one is [`CoreError::PassphraseRequired`]
+    /// (use [`Identity::load_with`]). Refuses, as ssh does, a file that its
+    /// group or others may read or write (spec §3.4): a secret key shared
+    /// with other accounts is not the party's alone.
     pub fn load(path: &std::path::Path) -> Result<Self> {
-        use std::io::Read;
-        let ctx = || format!("reading key {}", path.display());
-        let f = std::fs::File::open(path).map_err(CoreError::io(ctx()))?;
-        let meta = f.metadata().map_err(CoreError::io(ctx()))?;
-        if !meta.is_file() {
-            return Err(CoreError::BadFile {
-                what: "key",
-                detail: format!("{} is not a file", path.display()),
-            });
+        Self::load_with(path, || {
+            Err(CoreError::PassphraseRequired {
+                path: path.to_owned(),
+            })
+        })
+    }
+
+    /// [`Identity::load`] for a key file that may be protected (spec §3.5):
+    /// `passphrase` is asked for only when the file is, and a wrong one is
+    /// [`CoreError::WrongPassphrase`].
+    pub fn load_with<E: From<CoreError>>(
+        path: &std::path::Path,
+        passphrase: impl FnOnce() -> std::result::Result<crate::keyfile::Passphrase, E>,
+    ) -> std::result::Result<Self, E> {
+        let bytes = read_private(path)?;
+        if crate::keyfile::is_protected(bytes.expose_secret()) {
+            let plain = crate::keyfile::unprotect(bytes.expose_secret(), &passphrase()?)?;
+            Ok(Self::from_key_file(plain.expose_secret())?)
+        } else {
+            Ok(Self::from_key_file(bytes.expose_secret())?)
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(CoreError::BadFile {
-                    what: "key",
-                    detail: format!(
-                        "{} is accessible by group or others (mode {mode:04o}): a secret key \
-                         file must be its owner's alone; run `chmod 600 {}`",
-                        path.display(),
-                        path.display()
-                    ),
-                });
-            }
-        }
-        let limit = 18 + rogatory_wire::limits::CARD_MAX as u64 + 65 + 16 + (16 << 10) + (64 << 10);
-        let mut bytes = SecretBytes::new(Vec::new());
-        f.take(limit + 1)
-            .read_to_end(bytes.expose_secret_mut())
-            .map_err(CoreError::io(ctx()))?;
-        Self::from_key_file(bytes.expose_secret())
+    }
+
+    /// The key file (spec §3.4) protected by `passphrase` (spec §3.5), with
+    /// a fresh salt. Write it with mode 0600.
+    pub fn to_protected_key_file(
+        &self,
+        passphrase: &crate::keyfile::Passphrase,
+        params: crate::keyfile::KdfParams,
+        rng: &mut impl CryptoRng,
+    ) -> Result<SecretBytes> {
+        crate::keyfile::protect(self.to_key_file()?.expose_secret(), passphrase, params, rng)
     }
 
     /// Decodes a secret key file and checks that its keys match its card.
@@ -329,6 +330,50 @@ impl Identity {
         }
         Ok(id)
     }
+}
+
+/// Reads a secret key file that only its owner may read (spec §3.4),
+/// bounded in size.
+fn read_private(path: &std::path::Path) -> Result<SecretBytes> {
+    use std::io::Read;
+    let ctx = || format!("reading key {}", path.display());
+    let f = std::fs::File::open(path).map_err(CoreError::io(ctx()))?;
+    let meta = f.metadata().map_err(CoreError::io(ctx()))?;
+    if !meta.is_file() {
+        return Err(CoreError::BadFile {
+            what: "key",
+            detail: format!("{} is not a file", path.display()),
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(CoreError::BadFile {
+                what: "key",
+                detail: format!(
+                    "{} is accessible by group or others (mode {mode:04o}): a secret key file \
+                     must be its owner's alone; run `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                ),
+            });
+        }
+    }
+    // A key file is at most a few KiB; a protected one a little more.
+    let limit = 256 << 10;
+    let mut bytes = SecretBytes::new(Vec::new());
+    f.take(limit + 1)
+        .read_to_end(bytes.expose_secret_mut())
+        .map_err(CoreError::io(ctx()))?;
+    if bytes.expose_secret().len() as u64 > limit {
+        return Err(CoreError::BadFile {
+            what: "key",
+            detail: format!("{} is too long for a key file", path.display()),
+        });
+    }
+    Ok(bytes)
 }
 
 impl Signer for Identity {

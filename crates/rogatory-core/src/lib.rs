@@ -29,6 +29,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod identity;
+pub mod keyfile;
 pub mod ledger;
 pub mod merkle;
 pub mod package;

@@ -63,6 +63,7 @@
 pub mod bytes;
 pub mod custody;
 pub mod fuzz;
+pub mod keys;
 mod negative;
 mod package_cases;
 pub mod packages;

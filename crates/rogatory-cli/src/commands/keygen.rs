@@ -1,15 +1,17 @@
 //! `rogatory keygen`: a party's keys and self-signed card.
 
 use std::io::Write;
+use std::path::Path;
 
 use rogatory::core::fsutil::write_atomic;
 use rogatory::core::identity::fingerprint;
+use rogatory::core::keyfile::KdfParams;
 use rogatory::core::time::{format_date, parse_date, parse_date_end, ymd};
 use rogatory::core::{Identity, Signer, system_rng};
 use rogatory::wire::{PartyId, Timestamp, encode};
 
 use super::{now, occupied, outln};
-use crate::cli::KeygenArgs;
+use crate::cli::{KeygenArgs, ProtectionArgs};
 use crate::error::{CliError, Result};
 
 pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
@@ -38,13 +40,18 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
     let identity = Identity::generate(party, not_before, not_after, &mut system_rng())?;
     let card_bytes =
         encode(identity.card()).map_err(CliError::wire(format!("card of {}", identity.party())))?;
-    write_atomic(&key_path, identity.to_key_file()?.expose_secret(), true)?;
+    let protected = write_key(&key_path, &identity, &args.protection)?;
     write_atomic(&card_path, &card_bytes, false)?;
 
     outln!(
         out,
-        "key:         {} (secret: keep it private)",
-        key_path.display()
+        "key:         {} (secret: keep it private; {})",
+        key_path.display(),
+        if protected {
+            "protected by its passphrase"
+        } else {
+            "NOT protected by a passphrase"
+        }
     );
     outln!(out, "card:        {}", card_path.display());
     outln!(out, "party:       {}", identity.party());
@@ -55,6 +62,43 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
         format_date(not_before),
         format_date(not_after)
     );
+    Ok(())
+}
+
+/// Writes `identity`'s key file to `path` (mode 0600, atomically):
+/// protected by a new passphrase unless `--no-passphrase`. Returns whether
+/// it is protected.
+fn write_key(path: &Path, identity: &Identity, p: &ProtectionArgs) -> Result<bool> {
+    if p.no_passphrase {
+        write_atomic(path, identity.to_key_file()?.expose_secret(), true)?;
+        return Ok(false);
+    }
+    let pass = crate::passphrase::new_for(path)?;
+    let params = KdfParams {
+        log_n: p.kdf_log_n,
+        ..KdfParams::DEFAULT
+    };
+    let file = identity.to_protected_key_file(&pass, params, &mut system_rng())?;
+    write_atomic(path, file.expose_secret(), true)?;
+    Ok(true)
+}
+
+/// `rogatory key passwd`: the key re-written under a new passphrase (or
+/// none), in place.
+pub fn passwd(key: &Path, p: &ProtectionArgs, out: &mut dyn Write) -> Result<()> {
+    let identity = super::load_identity(key)?;
+    let protected = write_key(key, &identity, p)?;
+    outln!(
+        out,
+        "key:         {} ({})",
+        key.display(),
+        if protected {
+            "protected by the new passphrase"
+        } else {
+            "NOT protected by a passphrase"
+        }
+    );
+    outln!(out, "fingerprint: {}", fingerprint(&identity.key_id()));
     Ok(())
 }
 

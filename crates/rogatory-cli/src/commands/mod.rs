@@ -24,7 +24,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rogatory::core::{Identity, TrustStore};
 use rogatory::wire::{PartyCard, Timestamp, decode};
 
-use crate::cli::{CardCommand, Cli, Command, CustodyCommand, LedgerCommand, TrustCommand};
+use crate::cli::{
+    CardCommand, Cli, Command, CustodyCommand, KeyCommand, LedgerCommand, TrustCommand,
+};
 use crate::error::{CliError, Result};
 
 /// `writeln!` to the command's output, mapping a failed write to
@@ -43,6 +45,9 @@ pub(crate) use outln;
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Keygen(args) => keygen::run(&args, out),
+        Command::Key(KeyCommand::Passwd { key, protection }) => {
+            keygen::passwd(&key, &protection, out)
+        }
         Command::Card(CardCommand::Fingerprint { card }) => card::fingerprint(&card, out),
         Command::Trust(TrustCommand::Add {
             trust,
@@ -86,7 +91,7 @@ pub(crate) fn now() -> Result<Timestamp> {
 
 /// Reads a secret key file.
 pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
-    Ok(Identity::load(path)?)
+    Identity::load_with(path, || crate::passphrase::for_key(path))
 }
 
 /// Reads a trust store that must exist (a missing store is a mistake here,

@@ -40,7 +40,14 @@ impl Workdir {
     /// `trust.toml`, one `--clearance` per entry of its list.
     pub fn parties(&self, parties: &[(&str, &[&str])]) {
         for (party, _) in parties {
-            self.ok(&["keygen", "--party", party, "--out-dir", "keys"]);
+            self.ok(&[
+                "keygen",
+                "--no-passphrase",
+                "--party",
+                party,
+                "--out-dir",
+                "keys",
+            ]);
         }
         for (party, clearances) in parties {
             let card = format!("keys/{party}.card");
@@ -63,12 +70,26 @@ impl Workdir {
 
     /// Runs `bin` (one of the crate's binaries) in the directory.
     pub fn run_bin(&self, bin: &str, args: &[&str]) -> Output {
-        Command::new(bin)
-            .args(args)
+        self.run_env(bin, args, &[])
+    }
+
+    /// Runs `bin` with these environment variables (the caller's passphrase
+    /// variables are never passed on).
+    pub fn run_env(&self, bin: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = Command::new(bin);
+        c.args(args)
             .current_dir(self.dir.path())
-            .env_remove("COLUMNS")
-            .output()
-            .unwrap()
+            .env_remove("COLUMNS");
+        for v in [
+            "ROGATORY_PASSPHRASE_FILE",
+            "ROGATORY_PASSPHRASE_FD",
+            "ROGATORY_NEW_PASSPHRASE_FILE",
+            "ROGATORY_NEW_PASSPHRASE_FD",
+        ] {
+            c.env_remove(v);
+        }
+        c.envs(env.iter().copied());
+        c.stdin(std::process::Stdio::null()).output().unwrap()
     }
 
     /// Runs `bin`, which must succeed; returns its standard output.

@@ -42,7 +42,8 @@ fn main() -> ExitCode {
         [] | ["write"] => write(default_dir())
             .and_then(|_| write_packages(package_dir()))
             .and_then(|_| write_redaction(redaction_dir()))
-            .and_then(|_| write_custody()),
+            .and_then(|_| write_custody())
+            .and_then(|_| write_keys()),
         ["write", dir] => write(PathBuf::from(dir)),
         ["write-packages", dir] => write_packages(PathBuf::from(dir)),
         ["check"] => {
@@ -50,9 +51,11 @@ fn main() -> ExitCode {
             let packages = check_packages(package_dir());
             let redaction = check_redaction(redaction_dir());
             let custody = check_custody();
+            let keys = check_keys();
             wire.and_then(|a| packages.map(|b| a && b))
                 .and_then(|ab| redaction.map(|c| ab && c))
                 .and_then(|abc| custody.map(|d| abc && d))
+                .and_then(|abcd| keys.map(|e| abcd && e))
         }
         ["write-redaction", dir] => write_redaction(PathBuf::from(dir)),
         ["check-redaction", dir] => check_redaction(PathBuf::from(dir)),
@@ -211,4 +214,22 @@ fn check_custody() -> Result<bool, Error> {
 /// `spec/vectors` in this source tree.
 fn spec_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
+}
+
+fn write_keys() -> Result<bool, Error> {
+    use rogatory_vectors::keys::{generate_keys, keys_dir, write_keys_dir};
+    let files = generate_keys()?;
+    let n = write_keys_dir(&keys_dir(), &files)?;
+    println!("wrote {n} key file vectors to {}", keys_dir().display());
+    Ok(true)
+}
+
+fn check_keys() -> Result<bool, Error> {
+    use rogatory_vectors::keys::{compare_keys_dir, generate_keys, keys_dir};
+    let files = generate_keys()?;
+    let diffs = compare_keys_dir(&keys_dir(), &files)?;
+    for d in &diffs {
+        eprintln!("{d}");
+    }
+    Ok(diffs.is_empty())
 }
