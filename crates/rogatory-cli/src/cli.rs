@@ -207,6 +207,70 @@ pub enum CardCommand {
         #[arg(value_name = "CARD")]
         card: PathBuf,
     },
+    /// Rotate a key: a successor key and card, and a rotation statement signed by the old key
+    #[command(
+        long_about = "Rotate a party's key (spec §3.6): a new key and card for the same party, \
+            and a rotation statement in which the old key names the new card. Writes, beside \
+            the old key (or in --out-dir), PARTY-ID.key, PARTY-ID.card and PARTY-ID.rotation, \
+            ID the first 8 hex digits of the new key id.\n\n\
+            Partners who trust the old card add the new one with `trust add --rotation FILE`: \
+            no new fingerprint to compare, the clearances carry over, the old card is retired \
+            and still verifies what it signed. The party's ledger continues under the new key: \
+            the statement is recorded in it."
+    )]
+    Rotate(CardRotateArgs),
+    /// Revoke a key: a signed statement that it is compromised from a given time
+    #[command(
+        long_about = "Make a revocation statement (spec §3.7): the key of CARD (by default the \
+            signer's own) is held compromised from --compromised on. Signed with --key: the \
+            revoked key itself, or a revocation authority that the receivers' trust stores \
+            designate. Partners record it with `trust revoke --statement FILE`; from then on \
+            verification refuses what the key signed from the compromise on (judged, where a \
+            receiver countersigned, by the receipt's time), and receivers refuse it at the \
+            handshake."
+    )]
+    Revoke(CardRevokeArgs),
+}
+
+/// `rogatory card rotate`.
+#[derive(Debug, Args)]
+pub struct CardRotateArgs {
+    /// The key to rotate out
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Where to write the new key, card and statement [default: beside the old key]
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// When the new key takes over (UTC) [default: now]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub effective: Option<String>,
+    /// Last day the new card is valid, inclusive (UTC) [default: the effective day + 2 years]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub valid_until: Option<String>,
+    #[command(flatten)]
+    pub ledger: LedgerArg,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
+}
+
+/// `rogatory card revoke`.
+#[derive(Debug, Args)]
+pub struct CardRevokeArgs {
+    /// The signing key: the key revoked, or a revocation authority's
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The card revoked [default: the signing key's own]
+    #[arg(long, value_name = "CARD")]
+    pub card: Option<PathBuf>,
+    /// From when the key is held compromised (UTC day, or RFC 3339 time) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub compromised: Option<String>,
+    /// Why, for people (at most 256 bytes)
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub reason: String,
+    /// Where to write the statement
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// `rogatory trust ...`.
@@ -218,11 +282,27 @@ pub enum TrustCommand {
         #[arg(long, value_name = "FILE")]
         trust: PathBuf,
         /// The card file to accept
-        #[arg(long, value_name = "CARD")]
-        card: PathBuf,
+        #[arg(long, value_name = "CARD", required_unless_present = "rotation")]
+        card: Option<PathBuf>,
+        /// A rotation statement (`card rotate`): its successor card is added with the
+        /// clearances of the trusted predecessor, which is retired
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["card", "clearances"])]
+        rotation: Option<PathBuf>,
         /// A clearance granted to the party, `key:value` (repeatable, or comma-separated)
         #[arg(long = "clearance", value_name = "TAG", value_delimiter = ',')]
         clearances: Vec<String>,
+        /// Let this card revoke other cards of the store (a revocation authority)
+        #[arg(long)]
+        revocation_authority: bool,
+    },
+    /// Record a revocation statement: the key is refused from its compromise time on
+    Revoke {
+        /// The trust store file
+        #[arg(long, value_name = "FILE")]
+        trust: PathBuf,
+        /// The statement (`card revoke`)
+        #[arg(long, value_name = "FILE")]
+        statement: PathBuf,
     },
     /// List the cards in a trust store
     List {

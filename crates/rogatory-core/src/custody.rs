@@ -379,6 +379,33 @@ pub fn verify_chain(
                 ),
             ));
         }
+        if let Some(rev) = trust.revocation(&c.actor) {
+            // Judged by the first later receipt another party countersigned,
+            // as expiry is; without one, by the time the actor states.
+            let receipt = events[i + 1..]
+                .iter()
+                .find(|r| r.clear.body.kind() == EventKind::Received && r.clear.actor != c.actor)
+                .map(|r| r.clear.time);
+            let judged = receipt.unwrap_or(c.time);
+            if judged >= rev.body.compromised {
+                return Err(rule(
+                    seq,
+                    "revoked",
+                    format!(
+                        "signed by the key of {}, revoked as compromised from {} (the event is \
+                         judged at {}{})",
+                        entry.party,
+                        rev.body.compromised.0,
+                        judged.0,
+                        if receipt.is_none() {
+                            ", the time it states: no receipt countersigned it"
+                        } else {
+                            ", when a receiver countersigned it"
+                        }
+                    ),
+                ));
+            }
+        }
         if salts.contains(&c.details_salt.0) {
             return Err(rule(
                 seq,

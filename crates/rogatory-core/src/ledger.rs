@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rogatory_wire::{
     CategorySet, Digest, EventRef, KeyId, LedgerAction, LedgerEntry, LedgerLine, PackageId,
-    PartyCard, PartyId, Priority, Text, Timestamp, decode, encode, labels,
+    PartyCard, PartyId, Priority, Rotation, Text, Timestamp, decode, encode, labels,
 };
 
 use crate::crypto::{sha256, signed_message, verify_signature};
@@ -129,8 +129,17 @@ impl Ledger {
         let (log, _, card_path) = paths(dir);
         let card = encode(owner.card()).map_err(CoreError::malformed(Place::Layout))?;
         match std::fs::read(&card_path) {
-            Ok(existing) if existing == card => {}
-            Ok(_) => return Err(bad("this ledger belongs to another key")),
+            Ok(_) => {
+                // The ledger's owner now: its first card, rotated as its
+                // rotation statements say (spec §11.2).
+                let (current, _) = owners(dir)?;
+                if &current != owner.card() {
+                    return Err(bad(
+                        "this ledger belongs to another key (or to a key this one was rotated \
+                         out for)",
+                    ));
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 crate::fsutil::write_atomic(&card_path, &card, true)?;
             }
@@ -214,6 +223,63 @@ impl Ledger {
         self.head = hash;
         Ok(hash)
     }
+}
+
+/// The first card of a ledger and the rotation statements that followed it
+/// (`owner.card`, then `rotations`, spec §11.2): the owner now, and every
+/// card the ledger was kept by, in order.
+fn owners(dir: &Path) -> Result<(PartyCard, Vec<PartyCard>)> {
+    let (_, _, card_path) = paths(dir);
+    let card_bytes = std::fs::read(&card_path)
+        .map_err(CoreError::io(format!("reading {}", card_path.display())))?;
+    let first: PartyCard = decode(&card_bytes).map_err(|e| bad(format!("owner card: {e}")))?;
+    verify_card(&first)?;
+    let mut cards = vec![first];
+    let path = dir.join("rotations");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(CoreError::io(format!("reading {}", path.display()))(e)),
+    };
+    for (n, line) in text.lines().enumerate() {
+        let bytes =
+            hex::decode(line.trim_end()).map_err(|_| bad(format!("rotation {n}: not hex")))?;
+        let r: Rotation = decode(&bytes).map_err(|e| bad(format!("rotation {n}: {e}")))?;
+        let current = cards.last().ok_or_else(|| bad("no owner card"))?;
+        crate::lifecycle::verify_rotation(&r, current)
+            .map_err(|e| bad(format!("rotation {n}: {e}")))?;
+        cards.push(r.body.successor);
+    }
+    let current = cards.last().cloned().ok_or_else(|| bad("no owner card"))?;
+    Ok((current, cards))
+}
+
+/// Records in the ledger `dir` that its owner's key was rotated: the
+/// statement is checked against the current owner and appended to
+/// `rotations`; from then on the successor keeps the ledger, and
+/// verification accepts its lines after the old key's (spec §11.2).
+pub fn rotate(dir: &Path, rotation: &Rotation) -> Result<()> {
+    let (current, _) = owners(dir)?;
+    crate::lifecycle::verify_rotation(rotation, &current).map_err(|e| {
+        bad(format!(
+            "the rotation does not follow this ledger's owner: {e}"
+        ))
+    })?;
+    let path = dir.join("rotations");
+    let mut opts = OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let ctx = || format!("appending to {}", path.display());
+    let mut f = opts.open(&path).map_err(CoreError::io(ctx()))?;
+    let mut line = hex::encode(encode(rotation).map_err(CoreError::malformed(Place::Layout))?);
+    line.push('\n');
+    f.write_all(line.as_bytes()).map_err(CoreError::io(ctx()))?;
+    f.sync_all().map_err(CoreError::io(ctx()))?;
+    crate::fsutil::sync_dir(&path)
 }
 
 /// Where a ledger line is read from, for messages.
@@ -353,14 +419,18 @@ pub fn check_receipt(
     let rogatory_wire::EventBody::Received { ledger_head, .. } = &receipt.clear.body else {
         return Err(bad("the receipt is not a `received` event"));
     };
-    if receipt.clear.actor != report.owner_key_id {
+    let Some(card) = report
+        .owner_cards
+        .iter()
+        .find(|c| crate::identity::key_id(&c.body) == receipt.clear.actor)
+    else {
         return Err(bad(format!(
             "the receipt is signed by key {}, not by this ledger's owner",
             receipt.clear.actor
         )));
-    }
+    };
     verify_signature(
-        &report.owner_card.body.signing_key,
+        &card.body.signing_key,
         labels::SIG_EVENT,
         &[
             &encode(&receipt.clear).map_err(CoreError::malformed(Place::Layout))?,
@@ -377,12 +447,16 @@ pub fn check_receipt(
 pub struct LedgerReport {
     /// The owner.
     pub owner: PartyId,
-    /// The key id of the owner's card (its fingerprint, spec §3.1): the key
-    /// that signs every line. Compare it with a card you trust.
+    /// The key id of the owner's card now (its fingerprint, spec §3.1): the
+    /// key that signs new lines. Compare it with a card you trust.
     pub owner_key_id: KeyId,
-    /// The owner's card, as `owner.card` holds it.
+    /// The owner's card now (`owner.card`, or the last successor its
+    /// rotations name).
     #[serde(skip)]
     pub owner_card: PartyCard,
+    /// Every card that kept the ledger, first to last.
+    #[serde(skip)]
+    pub owner_cards: Vec<PartyCard>,
     /// Number of lines.
     pub lines: u64,
     /// The head (hash of the last line).
@@ -393,13 +467,13 @@ pub struct LedgerReport {
 /// and signature, and that the signed head names the last line. Names the
 /// first line that breaks a rule.
 pub fn verify(dir: &Path) -> Result<LedgerReport> {
-    let (_, head_path, card_path) = paths(dir);
-    let card_bytes = std::fs::read(&card_path)
-        .map_err(CoreError::io(format!("reading {}", card_path.display())))?;
-    let card: PartyCard = decode(&card_bytes).map_err(|e| bad(format!("owner card: {e}")))?;
-    let owner = verify_card(&card)?;
+    let (_, head_path, _) = paths(dir);
+    let (current, cards) = owners(dir)?;
     let all = entries(dir)?;
     let mut prev = Digest::ZERO;
+    // The key that signs now; a line by the next card of the chain moves it
+    // on (a rotation), never back.
+    let mut at = 0usize;
     for (i, e) in all.iter().enumerate() {
         let n = i as u64;
         if e.line.sequence != n {
@@ -413,9 +487,15 @@ pub fn verify(dir: &Path) -> Result<LedgerReport> {
                 "line {n}: does not link to the line before it"
             )));
         }
-        if e.line.actor != owner {
-            return Err(bad(format!("line {n}: signed by another key")));
+        let key_of = |c: &PartyCard| crate::identity::key_id(&c.body);
+        if e.line.actor != key_of(&cards[at]) {
+            if cards.get(at + 1).map(key_of) == Some(e.line.actor) {
+                at += 1;
+            } else {
+                return Err(bad(format!("line {n}: signed by another key")));
+            }
         }
+        let card = &cards[at];
         let h = line_hash(&e.line)?;
         verify_signature(
             &card.body.signing_key,
@@ -451,9 +531,10 @@ pub fn verify(dir: &Path) -> Result<LedgerReport> {
         (None, Some(_)) => return Err(bad("no signed head")),
     }
     Ok(LedgerReport {
-        owner: card.body.party.clone(),
-        owner_key_id: owner,
-        owner_card: card,
+        owner: current.body.party.clone(),
+        owner_key_id: crate::identity::key_id(&current.body),
+        owner_card: current,
+        owner_cards: cards,
         lines: all.len() as u64,
         head: prev,
     })
@@ -524,6 +605,42 @@ mod tests {
         assert!(verify(dir.path()).is_ok());
         assert!(!contains(dir.path(), &heads[2]).unwrap());
         std::fs::write(&log, format!("{}\n{}\n", lines[0], lines[1].to_uppercase())).unwrap();
+        assert!(verify(dir.path()).is_err());
+    }
+
+    #[test]
+    fn the_ledger_continues_across_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = owner();
+        let new = Identity::from_secrets(
+            PartyId::new("de.bka").unwrap(),
+            &Key32::from_bytes([4; 32]),
+            &Key32::from_bytes([5; 32]),
+            Digest([6; 32]),
+            None,
+            Timestamp(0),
+            Timestamp(u64::MAX / 2),
+        )
+        .unwrap();
+        let mut l = Ledger::open(dir.path(), &old).unwrap();
+        l.append(&old, rec(1)).unwrap();
+        // Before the rotation the new key is another key.
+        assert!(Ledger::open(dir.path(), &new).is_err());
+        let r = crate::lifecycle::sign_rotation(&old, new.card(), Timestamp(2)).unwrap();
+        rotate(dir.path(), &r).unwrap();
+        // After it, the new key keeps the ledger and the old one no longer.
+        assert!(Ledger::open(dir.path(), &old).is_err());
+        let mut l = Ledger::open(dir.path(), &new).unwrap();
+        l.append(&new, rec(3)).unwrap();
+        let report = verify(dir.path()).unwrap();
+        assert_eq!(report.lines, 2);
+        assert_eq!(report.owner_key_id, new.key_id());
+        assert_eq!(report.owner_cards.len(), 2);
+        // A rotation that does not follow the owner is refused.
+        let stray = crate::lifecycle::sign_rotation(&old, new.card(), Timestamp(4)).unwrap();
+        assert!(rotate(dir.path(), &stray).is_err());
+        // Without the statement, the new key's line is another key's.
+        std::fs::remove_file(dir.path().join("rotations")).unwrap();
         assert!(verify(dir.path()).is_err());
     }
 }

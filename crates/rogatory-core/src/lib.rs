@@ -31,6 +31,7 @@ pub mod fsutil;
 pub mod identity;
 pub mod keyfile;
 pub mod ledger;
+pub mod lifecycle;
 pub mod merkle;
 pub mod package;
 pub mod report;

@@ -68,6 +68,29 @@ pub fn parse_date_end(s: &str) -> Result<Timestamp> {
     Ok(Timestamp(parse_date(s)?.0 + DAY - 1))
 }
 
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339 in UTC, whole seconds), the form
+/// [`format_rfc3339`] writes.
+pub fn parse_rfc3339(s: &str) -> Result<Timestamp> {
+    let bad = || CoreError::usage(format!("{s:?} is not a time YYYY-MM-DDTHH:MM:SSZ"));
+    let (date, rest) = s.split_once('T').ok_or_else(bad)?;
+    let time = rest.strip_suffix('Z').ok_or_else(bad)?;
+    let day = parse_date(date)?;
+    let mut it = time.split(':');
+    let (Some(h), Some(m), Some(sec), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(bad());
+    };
+    let num = |x: &str, max: u64| -> Result<u64> {
+        if x.len() != 2 {
+            return Err(bad());
+        }
+        let v: u64 = x.parse().map_err(|_| bad())?;
+        if v > max { Err(bad()) } else { Ok(v) }
+    };
+    Ok(Timestamp(
+        day.0 + num(h, 23)? * 3600 + num(m, 59)? * 60 + num(sec, 59)?,
+    ))
+}
+
 /// The (year, month, day) of a timestamp.
 pub fn ymd(t: Timestamp) -> (i64, u32, u32) {
     civil_from_days((t.0 / DAY) as i64)

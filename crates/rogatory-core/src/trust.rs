@@ -14,17 +14,31 @@
 use std::path::Path;
 
 use rogatory_wire::{
-    Clearances, KeyId, PartyCard, PartyId, Tag, TagSet, Timestamp, TrustEntry, decode, encode,
+    Clearances, KeyId, PartyCard, PartyId, Revocation, Rotation, Tag, TagSet, Timestamp,
+    TrustEntry, decode, encode,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::identity::{card_valid_at, verify_card};
+use crate::lifecycle::{verify_revocation, verify_rotation};
 
 /// Accepted cards and clearances.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrustStore {
     entries: Vec<TrustEntry>,
+    /// What the store knows of a card's life beyond the entry (spec §3.6,
+    /// §3.7): the rotation that made it, its revocation, whether it may
+    /// revoke other cards.
+    states: std::collections::BTreeMap<KeyId, KeyState>,
+}
+
+/// The life of one card in a store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct KeyState {
+    rotation: Option<Rotation>,
+    revocation: Option<Revocation>,
+    revocation_authority: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -44,6 +58,12 @@ struct TrustRecord {
     clearances: Vec<String>,
     #[serde(default)]
     retired: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rotation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revocation: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    revocation_authority: bool,
 }
 
 fn bad(detail: impl Into<String>) -> CoreError {
@@ -95,6 +115,47 @@ impl TrustStore {
                 retired: r.retired,
             };
             store.insert(entry)?;
+            let statement = |what: &str, h: &Option<String>| -> Result<Option<Vec<u8>>> {
+                h.as_ref()
+                    .map(|h| hex::decode(h).map_err(|e| bad(format!("{what} of {party}: {e}"))))
+                    .transpose()
+            };
+            let state = KeyState {
+                rotation: statement("rotation", &r.rotation)?
+                    .map(|b| decode::<Rotation>(&b))
+                    .transpose()
+                    .map_err(|e| bad(format!("rotation of {party}: {e}")))?,
+                revocation: statement("revocation", &r.revocation)?
+                    .map(|b| decode::<Revocation>(&b))
+                    .transpose()
+                    .map_err(|e| bad(format!("revocation of {party}: {e}")))?,
+                revocation_authority: r.revocation_authority,
+            };
+            if state != KeyState::default() {
+                store.states.insert(key_id, state);
+            }
+        }
+        // Statements are checked once every card is in: a rotation against
+        // its predecessor, a revocation against its issuer.
+        for (k, st) in &store.states {
+            if let Some(rot) = &st.rotation {
+                let pred = store.by_key_id(&rot.body.predecessor).ok_or_else(|| {
+                    bad(format!(
+                        "the rotation to {k} names a predecessor that is not in the store"
+                    ))
+                })?;
+                if verify_rotation(rot, &pred.card)? != *k
+                    || rot.body.successor != store.require(k)?.card
+                {
+                    return Err(bad(format!("the rotation of {k} names another card")));
+                }
+            }
+            if let Some(rev) = &st.revocation {
+                store.check_revocation(rev)?;
+                if rev.body.key_id != *k {
+                    return Err(bad(format!("the revocation of {k} names another card")));
+                }
+            }
         }
         Ok(store)
     }
@@ -117,6 +178,21 @@ impl TrustStore {
                             .map(|t| t.to_string())
                             .collect(),
                         retired: e.retired,
+                        rotation: self
+                            .state(&e.key_id)
+                            .and_then(|s| s.rotation.as_ref())
+                            .map(|r| encode(r).map(hex::encode))
+                            .transpose()
+                            .map_err(|e| bad(e.to_string()))?,
+                        revocation: self
+                            .state(&e.key_id)
+                            .and_then(|s| s.revocation.as_ref())
+                            .map(|r| encode(r).map(hex::encode))
+                            .transpose()
+                            .map_err(|e| bad(e.to_string()))?,
+                        revocation_authority: self
+                            .state(&e.key_id)
+                            .is_some_and(|s| s.revocation_authority),
                     })
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -208,12 +284,109 @@ impl TrustStore {
             .ok_or(CoreError::UnknownParty { key_id: *key_id })
     }
 
-    /// The current card of a party at time `now`: not retired, valid at
-    /// `now`; the one that became valid last if there are several.
+    fn state(&self, key_id: &KeyId) -> Option<&KeyState> {
+        self.states.get(key_id)
+    }
+
+    /// The revocation of a card, if the store holds one (spec §3.7).
+    pub fn revocation(&self, key_id: &KeyId) -> Option<&Revocation> {
+        self.state(key_id).and_then(|s| s.revocation.as_ref())
+    }
+
+    /// The rotation statement that made a card the successor of another.
+    pub fn rotation(&self, key_id: &KeyId) -> Option<&Rotation> {
+        self.state(key_id).and_then(|s| s.rotation.as_ref())
+    }
+
+    /// Whether a card may revoke other cards.
+    pub fn is_revocation_authority(&self, key_id: &KeyId) -> bool {
+        self.state(key_id).is_some_and(|s| s.revocation_authority)
+    }
+
+    /// Designates a card (already in the store) a revocation authority, or
+    /// no longer one.
+    pub fn set_revocation_authority(&mut self, key_id: &KeyId, authority: bool) -> Result<()> {
+        self.require(key_id)?;
+        self.states.entry(*key_id).or_default().revocation_authority = authority;
+        Ok(())
+    }
+
+    /// Adds the successor a rotation statement names (spec §3.6): the
+    /// predecessor must be in the store and not revoked; the successor takes
+    /// over its clearances, and the predecessor is retired (it still
+    /// verifies what it signed). Returns the successor's key id.
+    pub fn add_successor(&mut self, rotation: Rotation) -> Result<KeyId> {
+        let pred = self
+            .require(&rotation.body.predecessor)
+            .map_err(|_| {
+                CoreError::usage(format!(
+                    "the rotation's predecessor {} is not in the trust store: add the successor \
+                     card after comparing its fingerprint instead",
+                    rotation.body.predecessor
+                ))
+            })?
+            .clone();
+        if self.revocation(&pred.key_id).is_some() {
+            return Err(CoreError::usage(format!(
+                "the predecessor {} is revoked: its rotation is not trusted",
+                pred.key_id
+            )));
+        }
+        let successor = verify_rotation(&rotation, &pred.card)?;
+        if self.by_key_id(&successor).is_none() {
+            self.insert(TrustEntry {
+                party: pred.party.clone(),
+                key_id: successor,
+                card: rotation.body.successor.clone(),
+                clearances: pred.clearances.clone(),
+                retired: false,
+            })?;
+        }
+        self.states.entry(successor).or_default().rotation = Some(rotation);
+        self.retire(&pred.key_id)?;
+        Ok(successor)
+    }
+
+    fn check_revocation(&self, r: &Revocation) -> Result<()> {
+        let target = self.require(&r.body.key_id)?;
+        if target.party != r.body.party {
+            return Err(bad(format!(
+                "the revocation names {} for a card of {}",
+                r.body.party, target.party
+            )));
+        }
+        let issuer = self.require(&r.body.issuer)?;
+        if r.body.issuer != r.body.key_id && !self.is_revocation_authority(&r.body.issuer) {
+            return Err(CoreError::usage(format!(
+                "the revocation is signed by {} ({}), which is neither the revoked key nor a \
+                 revocation authority of this trust store",
+                issuer.party, r.body.issuer
+            )));
+        }
+        verify_revocation(r, &issuer.card)
+    }
+
+    /// Records a revocation statement (spec §3.7), checked against its
+    /// issuer: the revoked card itself or a revocation authority. The card
+    /// stays, for what it signed before the compromise.
+    pub fn revoke(&mut self, r: Revocation) -> Result<()> {
+        self.check_revocation(&r)?;
+        let k = r.body.key_id;
+        self.states.entry(k).or_default().revocation = Some(r);
+        self.retire(&k)
+    }
+
+    /// The current card of a party at time `now`: not retired, not revoked,
+    /// valid at `now`; the one that became valid last if there are several.
     pub fn current(&self, party: &PartyId, now: Timestamp) -> Result<&TrustEntry> {
         self.entries
             .iter()
-            .filter(|e| &e.party == party && !e.retired && card_valid_at(&e.card, now))
+            .filter(|e| {
+                &e.party == party
+                    && !e.retired
+                    && self.revocation(&e.key_id).is_none()
+                    && card_valid_at(&e.card, now)
+            })
             .max_by_key(|e| e.card.body.not_before)
             .ok_or_else(|| {
                 CoreError::usage(format!("no current card of {party} in the trust store"))

@@ -795,3 +795,138 @@ fn custody_equivocation_across_copies_is_flagged() {
     );
     assert!(compare_copies(&to_alice.parts.events, &again.parts.events).is_err());
 }
+
+/// THREATS #17, revocation (spec §3.7): what a revoked key signed from its
+/// compromise time on is refused, judged by the time a receiver
+/// countersigned it where one did, else by the time it states.
+#[test]
+fn key_compromise_revocation_flags_what_the_key_signed_after_the_compromise() {
+    use rogatory_core::lifecycle::sign_revocation;
+    let w = world();
+    let c = delivered(&w, 63); // sealed 0, sent +10, received +20 (alice), note +30 (alice)
+    let mut chain = Chain {
+        parts: Parts::read(Cursor::new(c.bytes())).unwrap(),
+        meta: c.meta.duplicate(),
+        digest: c.digest,
+    };
+    chain.push(&w.sender, 40, EventBody::Note, 64); // de.bka, after the receipt
+    let t = |d: u64| Timestamp(NOW.0 + d);
+    let revoked_at = |compromised: Timestamp| {
+        let mut trust = w.trust.clone();
+        let r = sign_revocation(
+            &w.sender,
+            w.sender.card(),
+            compromised,
+            t(100),
+            ShortText::new("key copied from a seized laptop").unwrap(),
+        )
+        .unwrap();
+        trust.revoke(r).unwrap();
+        trust
+    };
+    // Compromised before the receipt (+15): the sealed event, countersigned
+    // only at +20, can no longer be told from a forgery.
+    let (seq, rule) = rule_of(chain.verify(&revoked_at(t(15))).unwrap_err());
+    assert_eq!(seq, 0);
+    assert!(rule.starts_with("revoked:"), "{rule}");
+    assert!(rule.contains("when a receiver countersigned it"), "{rule}");
+    // Compromised at +25: everything up to the receipt is countersigned
+    // before it; de.bka's note at +40, after the last receipt, is judged by
+    // the time it states.
+    let (seq, rule) = rule_of(chain.verify(&revoked_at(t(25))).unwrap_err());
+    assert_eq!(seq, 4);
+    assert!(rule.contains("no receipt countersigned it"), "{rule}");
+    // Compromised at +50: nothing was signed after it.
+    chain.verify(&revoked_at(t(50))).unwrap();
+    // A revoked key is never a current card.
+    assert!(revoked_at(t(50)).current(w.sender.party(), t(60)).is_err());
+}
+
+/// Spec §3.7: a revocation is accepted from the key itself or from a
+/// revocation authority the store designates, from nobody else.
+#[test]
+fn a_revocation_counts_only_from_the_key_or_a_designated_authority() {
+    use rogatory_core::lifecycle::sign_revocation;
+    let w = world();
+    let by = |issuer: &Identity| {
+        sign_revocation(
+            issuer,
+            w.sender.card(),
+            NOW,
+            NOW,
+            ShortText::new("").unwrap(),
+        )
+        .unwrap()
+    };
+    let mut trust = w.trust.clone();
+    let err = trust.revoke(by(&w.bob)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("neither the revoked key nor a revocation authority"),
+        "{err}"
+    );
+    trust
+        .set_revocation_authority(&w.bob.key_id(), true)
+        .unwrap();
+    trust.revoke(by(&w.bob)).unwrap();
+    assert!(trust.revocation(&w.sender.key_id()).is_some());
+    // The store keeps it: written and read back, checked again.
+    let back = TrustStore::parse(&trust.to_toml().unwrap()).unwrap();
+    assert_eq!(back, trust);
+    // A forged statement (signature of another key) is refused when loaded.
+    let mut forged = by(&w.bob);
+    forged.signature.0[0] ^= 1;
+    let mut t2 = w.trust.clone();
+    t2.set_revocation_authority(&w.bob.key_id(), true).unwrap();
+    assert!(t2.revoke(forged).is_err());
+}
+
+/// Spec §3.6: a successor signed by its predecessor is trusted through it,
+/// takes over its clearances and retires it; packages and custody by either
+/// key verify across the rotation; a successor the predecessor did not sign
+/// is refused.
+#[test]
+fn key_rotation_across_a_packages_life() {
+    use rogatory_core::lifecycle::sign_rotation;
+    let w = world();
+    let old_pkg = delivered(&w, 65);
+    let successor = party("fr.pnat", 42);
+    let rotation = sign_rotation(&w.alice, successor.card(), NOW).unwrap();
+    let mut trust = w.trust.clone();
+    let k = trust.add_successor(rotation.clone()).unwrap();
+    assert_eq!(k, successor.key_id());
+    let entry = trust.require(&k).unwrap();
+    assert_eq!(
+        entry.clearances,
+        w.trust.require(&w.alice.key_id()).unwrap().clearances
+    );
+    assert!(trust.require(&w.alice.key_id()).unwrap().retired);
+    assert_eq!(trust.current(w.alice.party(), NOW).unwrap().key_id, k);
+    // The old package, with the old key's events, verifies; the new key
+    // appends to it (a note after the rotation) and the chain verifies.
+    let mut c = Chain {
+        parts: Parts::read(Cursor::new(old_pkg.bytes())).unwrap(),
+        meta: old_pkg.meta.duplicate(),
+        digest: old_pkg.digest,
+    };
+    c.verify(&trust).unwrap();
+    c.push(&successor, 50, EventBody::Note, 66);
+    c.verify(&trust).unwrap();
+    // The store keeps the statement and checks it when read back.
+    let back = TrustStore::parse(&trust.to_toml().unwrap()).unwrap();
+    assert_eq!(back.rotation(&k), Some(&rotation));
+    // A successor signed by another key than its predecessor's is refused.
+    let mut forged = rotation.clone();
+    forged.signature = w.bob.sign(b"anything").unwrap();
+    let err = w.trust.clone().add_successor(forged).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not signed by the predecessor's key"),
+        "{err}"
+    );
+    // A successor of another party is refused.
+    let other = party("nl.om", 43);
+    let mut cross = rotation;
+    cross.body.successor = other.card().clone();
+    assert!(w.trust.clone().add_successor(cross).is_err());
+}

@@ -68,7 +68,10 @@ pub fn entries_for_pin<'a>(
         .entries()
         .iter()
         .filter(|e| {
-            !e.retired && &e.card.body.tls_spki_sha256 == pin && card_valid_at(&e.card, now)
+            !e.retired
+                && trust.revocation(&e.key_id).is_none()
+                && &e.card.body.tls_spki_sha256 == pin
+                && card_valid_at(&e.card, now)
         })
         .collect()
 }

@@ -281,6 +281,37 @@ async fn an_untrusted_client_is_refused_at_the_handshake() {
     .await;
 }
 
+/// Spec §3.7: a receiver refuses, at the handshake, a party whose key its
+/// trust store holds revoked, whatever it brings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_key_is_refused_at_the_handshake() {
+    use rogatory_core::lifecycle::sign_revocation;
+    bounded(60, async {
+        let w = Pair::new();
+        let pkg = w.package("r.rgt", 10_000);
+        let mut trust = (*w.fr_trust).clone();
+        let r = sign_revocation(
+            w.de.as_ref(),
+            w.de.card(),
+            now(),
+            now(),
+            rogatory_wire::ShortText::new("key lost").unwrap(),
+        )
+        .unwrap();
+        trust.revoke(r).unwrap();
+        let mut cfg = w.receiver();
+        cfg.trust = Arc::new(trust);
+        let rx = Running::start(cfg).await;
+        let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
+        let err = sender.deliver(&pkg, &NoProgress).await.unwrap_err();
+        assert!(matches!(err, TransportError::Handshake(_)), "{err}");
+        let stats = rx.stop().await;
+        assert!(stats.handshakes_refused >= 1);
+        assert_eq!((stats.data_frames, stats.receipts), (0, 0));
+    })
+    .await;
+}
+
 /// THREATS #19: a client presenting a certificate that is not the one its
 /// card pins is refused, even though the card itself is trusted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,8 +16,8 @@ use std::path::Path;
 use rogatory_redact::{Extract, Policy};
 use rogatory_transport::{FrameDecoder, encode_frame};
 use rogatory_wire::{
-    CustodyEvent, EventDetails, Footer, Frame, LedgerEntry, Metadata, PartyCard, Prelude, Trailer,
-    TrustEntry, Wire, decode, encode,
+    CustodyEvent, EventDetails, Footer, Frame, LedgerEntry, Metadata, PartyCard, Prelude,
+    Revocation, Rotation, Trailer, TrustEntry, Wire, decode, encode,
 };
 
 use crate::{Error, SEED_MAX, json_files, read_file};
@@ -37,6 +37,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("decode_trust_entry", decode_trust_entry),
     ("decode_ledger_entry", decode_ledger_entry),
     ("decode_frame", decode_frame),
+    ("decode_rotation", decode_rotation),
+    ("decode_revocation", decode_revocation),
     ("decode_extract", decode_extract),
     ("parse_policy", parse_policy),
     ("session_stream", session_stream),
@@ -95,6 +97,15 @@ pub fn decode_ledger_entry(data: &[u8]) {
 /// `decode::<Frame>` round trip.
 pub fn decode_frame(data: &[u8]) {
     roundtrip::<Frame>(data);
+}
+
+/// `decode::<Rotation>` round trip.
+pub fn decode_rotation(data: &[u8]) {
+    roundtrip::<Rotation>(data);
+}
+/// `decode::<Revocation>` round trip.
+pub fn decode_revocation(data: &[u8]) {
+    roundtrip::<Revocation>(data);
 }
 
 /// The extract decoder of rogatory-redact (spec §12.7): a round trip.

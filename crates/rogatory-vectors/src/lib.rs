@@ -90,8 +90,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use rogatory_wire::{
-    CustodyEvent, EventDetails, Footer, Frame, LedgerEntry, Metadata, PartyCard, Prelude, Trailer,
-    TrustEntry, Wire, WireError,
+    CustodyEvent, EventDetails, Footer, Frame, LedgerEntry, Metadata, PartyCard, Prelude,
+    Revocation, Rotation, Trailer, TrustEntry, Wire, WireError,
 };
 
 /// The least number of vectors the generator must produce.
@@ -120,7 +120,7 @@ pub const CLASSES: [&str; 12] = [
 ];
 
 /// The `Wire::NAME` of every top-level structure, in the order of the spec.
-pub const STRUCTURES: [&str; 10] = [
+pub const STRUCTURES: [&str; 12] = [
     Prelude::NAME,
     Metadata::NAME,
     Trailer::NAME,
@@ -131,6 +131,8 @@ pub const STRUCTURES: [&str; 10] = [
     TrustEntry::NAME,
     LedgerEntry::NAME,
     Frame::NAME,
+    Rotation::NAME,
+    Revocation::NAME,
 ];
 
 /// The default directory of the wire vectors, in this source tree.
@@ -468,6 +470,8 @@ macro_rules! dispatch {
             s if s == TrustEntry::NAME => $f::<TrustEntry>($arg),
             s if s == LedgerEntry::NAME => $f::<LedgerEntry>($arg),
             s if s == Frame::NAME => $f::<Frame>($arg),
+            s if s == Rotation::NAME => $f::<Rotation>($arg),
+            s if s == Revocation::NAME => $f::<Revocation>($arg),
             other => Err(Error::UnknownStructure(other.to_owned())),
         }
     };

@@ -34,6 +34,7 @@ pub(crate) fn all(g: &mut Generator) -> Result<(), Error> {
     metadata_rules(g)?;
     trailer_rules(g)?;
     custody_rules(g)?;
+    lifecycle(g)?;
     other_rules(g)?;
     field_rules(g)?;
     Ok(())
@@ -590,6 +591,48 @@ fn removal_bytes(field: u32, ranges: &[(u32, u32)]) -> Vec<u8> {
         out.push(0);
     }
     out
+}
+
+fn lifecycle(g: &mut Generator) -> Result<(), Error> {
+    // A rotation ends with `effective` (8 bytes) and the signature (64).
+    let rot = encode(&s::rotation()?)?;
+    let at = rot.len() - 72;
+    g.bad::<rogatory_wire::Rotation>(
+        "rotation_effective_before_successor_valid",
+        "A rotation that takes effect a second before its successor card is valid.",
+        overwrite(
+            "rotation_effective_before_successor_valid",
+            &rot,
+            at,
+            &(s::T_CARD_FROM + 86_400).to_le_bytes(),
+            &(s::T_CARD_FROM - 1).to_le_bytes(),
+        )?,
+        "invalid",
+    )?;
+    // A revocation: key id (32), party (8 + 6), then `compromised`.
+    let rev = s::revocation(false)?;
+    let bytes = encode(&rev)?;
+    g.bad::<rogatory_wire::Revocation>(
+        "revocation_compromised_after_issued",
+        "A revocation whose compromise time is after the statement was issued.",
+        overwrite(
+            "revocation_compromised_after_issued",
+            &bytes,
+            46,
+            &rev.body.compromised.0.to_le_bytes(),
+            &(rev.body.issued.0 + 1).to_le_bytes(),
+        )?,
+        "invalid",
+    )?;
+    let mut bytes = encode(&s::revocation(true)?)?;
+    bytes.pop();
+    g.bad::<rogatory_wire::Revocation>(
+        "revocation_truncated",
+        "A revocation statement without the last byte of its signature.",
+        bytes,
+        "truncated",
+    )?;
+    Ok(())
 }
 
 fn custody_rules(g: &mut Generator) -> Result<(), Error> {

@@ -66,6 +66,21 @@ pub(crate) fn all(g: &mut Generator) -> Result<(), Error> {
         "A retired trust-store entry with no clearances.",
         &s::trust_entry("de.bka", &[], true)?,
     )?;
+    g.ok(
+        "rotation",
+        "A rotation statement: de.bka's card names its successor card, effective a day after the successor's validity begins.",
+        &s::rotation()?,
+    )?;
+    g.ok(
+        "revocation_by_key",
+        "A revocation statement by the revoked key itself, with no reason.",
+        &s::revocation(false)?,
+    )?;
+    g.ok(
+        "revocation_by_authority",
+        "A revocation statement by a revocation authority, with a reason.",
+        &s::revocation(true)?,
+    )?;
     ledger(g)?;
     frames(g)?;
     Ok(())

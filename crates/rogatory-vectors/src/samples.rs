@@ -545,3 +545,36 @@ pub(crate) fn trust_entry(
         retired,
     })
 }
+
+pub(crate) fn rotation() -> Result<rogatory_wire::Rotation, Error> {
+    Ok(rogatory_wire::Rotation {
+        body: rogatory_wire::RotationBody {
+            predecessor: key_id("de.bka"),
+            successor: card("de.bka.next")?,
+            effective: Timestamp(T_CARD_FROM + 86_400),
+        },
+        signature: Signature(pseudo("rotation signature")),
+    })
+}
+
+pub(crate) fn revocation(by_authority: bool) -> Result<rogatory_wire::Revocation, Error> {
+    Ok(rogatory_wire::Revocation {
+        body: rogatory_wire::RevocationBody {
+            key_id: key_id("de.bka"),
+            party: party("de.bka")?,
+            compromised: Timestamp(T_CARD_FROM + 3 * 86_400),
+            issued: Timestamp(T_CARD_FROM + 4 * 86_400),
+            issuer: key_id(if by_authority {
+                "xx.authority"
+            } else {
+                "de.bka"
+            }),
+            reason: rogatory_wire::ShortText::new(if by_authority {
+                "key copied from a seized laptop"
+            } else {
+                ""
+            })?,
+        },
+        signature: Signature(pseudo("revocation signature")),
+    })
+}

@@ -13,6 +13,10 @@ pub const SIG_PACKAGE: &[u8] = b"rogatory/v1 sig package";
 pub const SIG_EVENT: &[u8] = b"rogatory/v1 sig custody-event";
 /// Ed25519 signature over a ledger head.
 pub const SIG_LEDGER: &[u8] = b"rogatory/v1 sig ledger-head";
+/// Ed25519 signature by a predecessor card's key over a rotation statement.
+pub const SIG_ROTATION: &[u8] = b"rogatory/v1 sig rotation";
+/// Ed25519 signature by an issuer over a revocation statement.
+pub const SIG_REVOCATION: &[u8] = b"rogatory/v1 sig revocation";
 /// Ed25519 signature by a field's proof key: a redactor's proof that it
 /// held the key of a field it cut into.
 pub const SIG_FIELD_KEY: &[u8] = b"rogatory/v1 sig field-key";

@@ -45,7 +45,9 @@ pub use custody::{
     CustodyEvent, EnvelopeRecord, EventBody, EventClear, EventDetails, EventKind, Removal,
 };
 pub use error::WireError;
-pub use identity::{CardBody, PartyCard, TrustEntry};
+pub use identity::{
+    CardBody, PartyCard, Revocation, RevocationBody, Rotation, RotationBody, TrustEntry,
+};
 pub use ledger::{EventRef, LedgerAction, LedgerEntry, LedgerLine};
 pub use package::{
     ContentDescriptor, EnvelopeDescriptor, FieldBody, FieldKind, FieldLeaves, Footer, LeafTable,

@@ -289,6 +289,8 @@ fn decode_as(structure: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         "trust entry" => go::<TrustEntry>(bytes),
         "ledger entry" => go::<LedgerEntry>(bytes),
         "frame" => go::<Frame>(bytes),
+        "rotation" => go::<rogatory_wire::Rotation>(bytes),
+        "revocation" => go::<rogatory_wire::Revocation>(bytes),
         other => panic!("unknown structure {other}"),
     }
 }

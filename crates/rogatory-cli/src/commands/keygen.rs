@@ -68,7 +68,7 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
 /// Writes `identity`'s key file to `path` (mode 0600, atomically):
 /// protected by a new passphrase unless `--no-passphrase`. Returns whether
 /// it is protected.
-fn write_key(path: &Path, identity: &Identity, p: &ProtectionArgs) -> Result<bool> {
+pub(crate) fn write_key(path: &Path, identity: &Identity, p: &ProtectionArgs) -> Result<bool> {
     if p.no_passphrase {
         write_atomic(path, identity.to_key_file()?.expose_secret(), true)?;
         return Ok(false);
@@ -104,7 +104,7 @@ pub fn passwd(key: &Path, p: &ProtectionArgs, out: &mut dyn Write) -> Result<()>
 
 /// The last second of the same day two years after `now` (28 February for
 /// 29 February).
-fn two_years_after(now: Timestamp) -> Result<Timestamp> {
+pub(crate) fn two_years_after(now: Timestamp) -> Result<Timestamp> {
     let (y, m, d) = ymd(now);
     let d = if m == 2 && d == 29 { 28 } else { d };
     Ok(parse_date_end(&format!("{:04}-{m:02}-{d:02}", y + 2))?)

@@ -31,7 +31,7 @@ pub fn verify(args: &LedgerVerifyArgs, out: &mut dyn Write) -> Result<()> {
         anchored.push(format!("owner card in the trust store {}", path.display()));
     }
     if let Some(path) = &args.card {
-        if read_card(path)? != r.owner_card {
+        if !r.owner_cards.contains(&read_card(path)?) {
             return Err(CliError::usage(format!(
                 "the ledger's owner card is not {} (fingerprint {}): the ledger is kept by \
                  another key",

@@ -49,11 +49,22 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             keygen::passwd(&key, &protection, out)
         }
         Command::Card(CardCommand::Fingerprint { card }) => card::fingerprint(&card, out),
+        Command::Card(CardCommand::Rotate(args)) => card::rotate(&args, out),
+        Command::Card(CardCommand::Revoke(args)) => card::revoke(&args, out),
         Command::Trust(TrustCommand::Add {
             trust,
             card,
+            rotation,
             clearances,
-        }) => trust::add(&trust, &card, &clearances, out),
+            revocation_authority,
+        }) => match (card, rotation) {
+            (_, Some(r)) => trust::add_successor(&trust, &r, revocation_authority, out),
+            (Some(card), None) => trust::add(&trust, &card, &clearances, revocation_authority, out),
+            (None, None) => Err(CliError::usage("give --card or --rotation")),
+        },
+        Command::Trust(TrustCommand::Revoke { trust, statement }) => {
+            trust::revoke(&trust, &statement, out)
+        }
         Command::Trust(TrustCommand::List { trust, json }) => trust::list(&trust, json, out),
         Command::Trust(TrustCommand::Retire { trust, key_id }) => {
             trust::retire(&trust, &key_id, out)

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use rogatory::core::TrustStore;
 use rogatory::core::identity::{fingerprint, verify_card};
-use rogatory::core::time::format_date;
-use rogatory::wire::{KeyId, Tag, TrustEntry};
+use rogatory::core::time::{format_date, format_rfc3339};
+use rogatory::wire::{KeyId, Revocation, Rotation, Tag, TrustEntry, decode};
 use serde::Serialize;
 
 use super::{load_trust, outln, read_card};
@@ -16,6 +16,7 @@ pub fn add(
     store_path: &Path,
     card_path: &Path,
     clearances: &[String],
+    revocation_authority: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut store = TrustStore::load(store_path)?;
@@ -27,6 +28,9 @@ pub fn add(
         .collect::<Result<Vec<_>>>()?;
     let replacing = store.by_key_id(&key_id).is_some();
     store.add(card, tags)?;
+    if revocation_authority {
+        store.set_revocation_authority(&key_id, true)?;
+    }
     store.save(store_path)?;
     let entry = store.require(&key_id)?;
     outln!(
@@ -50,6 +54,11 @@ struct ListedEntry<'a> {
     valid_until: String,
     clearances: Vec<&'a str>,
     retired: bool,
+    /// The key id of the card this one succeeds (a rotation).
+    successor_of: Option<String>,
+    /// From when the key is held compromised (RFC 3339), if revoked.
+    revoked_from: Option<String>,
+    revocation_authority: bool,
 }
 
 pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
@@ -66,6 +75,13 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
                 valid_until: format_date(e.card.body.not_after),
                 clearances: e.clearances.as_slice().iter().map(Tag::as_str).collect(),
                 retired: e.retired,
+                successor_of: store
+                    .rotation(&e.key_id)
+                    .map(|r| r.body.predecessor.to_hex()),
+                revoked_from: store
+                    .revocation(&e.key_id)
+                    .map(|r| format_rfc3339(r.body.compromised)),
+                revocation_authority: store.is_revocation_authority(&e.key_id),
             })
             .collect();
         outln!(out, "{}", serde_json::to_string_pretty(&entries)?);
@@ -92,6 +108,19 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
             format_date(e.card.body.not_after)
         );
         outln!(out, "  clearances:  {}", clearance_list(e));
+        if let Some(r) = store.rotation(&e.key_id) {
+            outln!(out, "  succeeds:    {}", fingerprint(&r.body.predecessor));
+        }
+        if let Some(r) = store.revocation(&e.key_id) {
+            outln!(
+                out,
+                "  REVOKED:     compromised from {}",
+                format_rfc3339(r.body.compromised)
+            );
+        }
+        if store.is_revocation_authority(&e.key_id) {
+            outln!(out, "  may revoke other cards (revocation authority)");
+        }
     }
     Ok(())
 }
@@ -117,4 +146,68 @@ fn clearance_list(e: &TrustEntry) -> String {
         .map(Tag::as_str)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `trust add --rotation`: the successor a rotation statement names, trusted
+/// through its predecessor (spec §3.6).
+pub fn add_successor(
+    store_path: &Path,
+    rotation_path: &Path,
+    revocation_authority: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut store = load_trust(store_path)?;
+    let bytes =
+        std::fs::read(rotation_path).map_err(CliError::io_path("reading", rotation_path))?;
+    let rotation: Rotation = decode(&bytes).map_err(CliError::wire(format!(
+        "rotation statement {}",
+        rotation_path.display()
+    )))?;
+    let predecessor = rotation.body.predecessor;
+    let key_id = store.add_successor(rotation)?;
+    if revocation_authority {
+        store.set_revocation_authority(&key_id, true)?;
+    }
+    store.save(store_path)?;
+    let entry = store.require(&key_id)?;
+    outln!(
+        out,
+        "added {} ({}), the successor of {}",
+        entry.party,
+        fingerprint(&key_id),
+        fingerprint(&predecessor)
+    );
+    outln!(out, "clearances: {}", clearance_list(entry));
+    outln!(
+        out,
+        "retired:    {} (it still verifies what it signed)",
+        fingerprint(&predecessor)
+    );
+    Ok(())
+}
+
+/// `trust revoke --statement`: a revocation, checked against its issuer.
+pub fn revoke(store_path: &Path, statement: &Path, out: &mut dyn Write) -> Result<()> {
+    let mut store = load_trust(store_path)?;
+    let bytes = std::fs::read(statement).map_err(CliError::io_path("reading", statement))?;
+    let r: Revocation = decode(&bytes).map_err(CliError::wire(format!(
+        "revocation statement {}",
+        statement.display()
+    )))?;
+    let (key_id, compromised) = (r.body.key_id, r.body.compromised);
+    store.revoke(r)?;
+    store.save(store_path)?;
+    let entry = store.require(&key_id)?;
+    outln!(
+        out,
+        "revoked {} ({}) from {}",
+        entry.party,
+        fingerprint(&key_id),
+        rogatory::core::time::format_rfc3339(compromised)
+    );
+    outln!(
+        out,
+        "what it signed from then on is refused; the card stays for what it signed before"
+    );
+    Ok(())
 }
