@@ -106,6 +106,7 @@ pub fn core_error_class(e: &CoreError) -> &'static str {
         CoreError::Custody { .. } => "custody",
         CoreError::NotEntitled { .. } => "not_entitled",
         CoreError::UnsafeFieldName { .. } => "unsafe_field_name",
+        CoreError::FieldRemoved { .. } => "removed",
         CoreError::Usage(_) => "usage",
         CoreError::InterruptedAppend { .. } => "interrupted_append",
         CoreError::BadFile { .. } => "bad_file",
