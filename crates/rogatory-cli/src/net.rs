@@ -21,15 +21,18 @@ pub fn load_identity(path: &Path) -> Result<Arc<Identity>> {
     Ok(Arc::new(identity))
 }
 
-/// Reads a trust store that must exist.
-pub fn load_trust(path: &Path) -> Result<Arc<TrustStore>> {
+/// Reads a trust store that must exist, with the card of the party that
+/// acts with `identity` implied by its key (spec §3.3).
+pub fn load_trust(path: &Path, identity: &Identity) -> Result<Arc<TrustStore>> {
     if !path.exists() {
         return Err(CliError::usage(format!(
             "trust store {} does not exist (create it with `rogatory trust add`)",
             path.display()
         )));
     }
-    Ok(Arc::new(TrustStore::load(path)?))
+    let mut t = TrustStore::load(path)?;
+    t.include_own(identity.card())?;
+    Ok(Arc::new(t))
 }
 
 /// `--ledger DIR`, or the party's default: `ledger/PARTY` beside the key

@@ -87,7 +87,7 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<()> {
     let identity = net::load_identity(&args.key)?;
-    let trust = net::load_trust(&args.trust)?;
+    let trust = net::load_trust(&args.trust, &identity)?;
     let mut limits = Limits::default();
     if let Some(max) = args.max_size {
         limits.max_package_size = max;

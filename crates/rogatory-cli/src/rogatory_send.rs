@@ -91,7 +91,7 @@ fn main() -> ExitCode {
 /// Delivers every package; true if each has a verified receipt.
 fn run(args: &Args) -> Result<bool> {
     let identity = net::load_identity(&args.key)?;
-    let trust = net::load_trust(&args.trust)?;
+    let trust = net::load_trust(&args.trust, &identity)?;
     let dest: Destination = args.to.parse()?;
     for p in &args.packages {
         if !p.is_file() {

@@ -257,6 +257,26 @@ impl TrustStore {
         Ok(key_id)
     }
 
+    /// Includes the card of the key a party acts with (spec §3.3): its own
+    /// events must verify like anyone's, and its key file already proves who
+    /// it is. Added in memory only, with no clearances, if the store does
+    /// not hold it; a store that holds it (retired, revoked) keeps its entry.
+    /// Returns whether it was added.
+    pub fn include_own(&mut self, card: &PartyCard) -> Result<bool> {
+        let key_id = verify_card(card)?;
+        if self.by_key_id(&key_id).is_some() {
+            return Ok(false);
+        }
+        self.insert(TrustEntry {
+            party: card.body.party.clone(),
+            key_id,
+            card: card.clone(),
+            clearances: Clearances::default(),
+            retired: false,
+        })?;
+        Ok(true)
+    }
+
     /// Marks a card retired: it still verifies old packages.
     pub fn retire(&mut self, key_id: &KeyId) -> Result<()> {
         let e = self

@@ -338,13 +338,12 @@ impl Receiver {
     /// Finishes what a previous run left (packages renamed into place but
     /// not acknowledged, interrupted custody appends), then binds `listen`.
     /// Must be called inside a tokio runtime.
-    pub async fn start(cfg: ReceiverConfig, listen: SocketAddr) -> Result<Self> {
+    pub async fn start(mut cfg: ReceiverConfig, listen: SocketAddr) -> Result<Self> {
+        // Its own card is implied by its key: its receipts verify with it.
         if cfg.trust.by_key_id(&cfg.identity.key_id()).is_none() {
-            return Err(TransportError::Usage(format!(
-                "the trust store must hold this receiver's own card ({}): its receipts are \
-                 verified with it",
-                cfg.identity.party()
-            )));
+            let mut t = (*cfg.trust).clone();
+            t.include_own(cfg.identity.card())?;
+            cfg.trust = Arc::new(t);
         }
         let tls = tls::server_config(&cfg.identity, cfg.trust.clone())?;
         let server = config::quic_server_config(tls, &cfg.limits)?;

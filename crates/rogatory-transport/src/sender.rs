@@ -222,19 +222,18 @@ impl std::fmt::Debug for Sender {
 impl Sender {
     /// A sender for `dest`, whose current card must be in the trust store.
     /// Must be called inside a tokio runtime.
-    pub fn new(cfg: SenderConfig, dest: Destination) -> Result<Self> {
+    pub fn new(mut cfg: SenderConfig, dest: Destination) -> Result<Self> {
         if cfg.frame_size == 0 || cfg.frame_size > limits::DATA_FRAME_MAX {
             return Err(TransportError::Usage(format!(
                 "frame size must be 1 to {} bytes",
                 limits::DATA_FRAME_MAX
             )));
         }
+        // Its own card is implied by its key: its events verify with it.
         if cfg.trust.by_key_id(&cfg.identity.key_id()).is_none() {
-            return Err(TransportError::Usage(format!(
-                "the trust store must hold this sender's own card ({}): its custody events \
-                 are verified with it",
-                cfg.identity.party()
-            )));
+            let mut t = (*cfg.trust).clone();
+            t.include_own(cfg.identity.card())?;
+            cfg.trust = Arc::new(t);
         }
         let receiver = cfg.trust.current(&dest.party, now())?.clone();
         let tls = tls::client_config(&cfg.identity, &receiver)?;

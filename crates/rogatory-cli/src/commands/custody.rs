@@ -13,7 +13,7 @@ use rogatory::core::time::format_rfc3339;
 use rogatory::core::{Identity, Package, Signer, TrustStore, UnlockedPackage, system_rng};
 use rogatory::wire::{CustodyEvent, EventBody, LedgerAction, Text, decode};
 
-use super::{ledger_util, load_identity, load_trust, now, outln};
+use super::{ledger_util, load_identity, load_trust, load_trust_for, now, outln};
 use crate::cli::{
     AppendAction, CustodyAppendArgs, CustodyCompareArgs, CustodyExportArgs, CustodyShowArgs,
     ExportFormat, VerifyReceiptArgs,
@@ -41,6 +41,7 @@ pub fn show(args: &CustodyShowArgs, out: &mut dyn Write) -> Result<()> {
     let export = match &args.key {
         Some(key) => {
             let identity = load_identity(key)?;
+            let trust = load_trust_for(&args.trust, &identity)?;
             ChainExport::unlocked(&unlock(&args.package, &trust, &identity)?, &trust)?
         }
         None => {
@@ -60,7 +61,7 @@ pub fn show(args: &CustodyShowArgs, out: &mut dyn Write) -> Result<()> {
 
 pub fn append(args: &CustodyAppendArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
     let text = Text::new(args.text.as_str()).map_err(CliError::wire("--text"))?;
     let (body, action, details) = match args.action {
@@ -162,7 +163,7 @@ pub fn verify_receipt_cmd(args: &VerifyReceiptArgs, out: &mut dyn Write) -> Resu
 
 pub fn export(args: &CustodyExportArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
     let mut ledger = ledger_util::open(
         &ledger_util::dir(&args.ledger, &args.key, &identity),

@@ -13,14 +13,14 @@ use rogatory::redact::{
 use rogatory::wire::{LedgerAction, SegmentSet};
 
 use super::redact::cli;
-use super::{flat, ledger_util, load_identity, load_trust, now, outln, warn};
+use super::{flat, ledger_util, load_identity, load_trust, load_trust_for, now, outln, warn};
 use crate::cli_redact::{ExtractArgs, VerifyExtractArgs};
 use crate::error::{CliError, Result};
 use crate::progress;
 
 pub fn run(args: &ExtractArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
     let segments = args
         .segments

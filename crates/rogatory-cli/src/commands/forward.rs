@@ -10,7 +10,7 @@ use rogatory::redact::{HeldPackage, create_atomically};
 use rogatory::wire::{LedgerAction, PartyId, Text};
 
 use super::redact::cli;
-use super::{ledger_util, load_identity, load_trust, now, outln, warn};
+use super::{ledger_util, load_identity, load_trust_for, now, outln, warn};
 use crate::cli_redact::ForwardArgs;
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -22,7 +22,7 @@ fn text(flag: &str, v: Option<&String>) -> Result<Option<Text>> {
 
 pub fn run(args: &ForwardArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
     let to = PartyId::new(args.to.as_str()).map_err(CliError::wire("--to"))?;
     let legal_basis = text("--legal-basis", args.legal_basis.as_ref())?;

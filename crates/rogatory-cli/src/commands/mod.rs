@@ -117,6 +117,14 @@ pub(crate) fn load_trust(path: &Path) -> Result<TrustStore> {
     Ok(TrustStore::load(path)?)
 }
 
+/// Reads the trust store of the party that acts with `identity`: its own
+/// card is implied by its key (spec §3.3).
+pub(crate) fn load_trust_for(path: &Path, identity: &Identity) -> Result<TrustStore> {
+    let mut t = load_trust(path)?;
+    t.include_own(rogatory::core::Signer::card(identity))?;
+    Ok(t)
+}
+
 /// Reads a card file (its canonical bytes). The self-signature is not
 /// checked here.
 pub(crate) fn read_card(path: &Path) -> Result<PartyCard> {

@@ -9,7 +9,7 @@ use rogatory::core::package::safe_file_name;
 use rogatory::core::{CoreError, Package, Signer};
 use rogatory::wire::{ContentDescriptor, FieldBody, LedgerAction};
 
-use super::{ledger_util, load_identity, load_trust, now, occupied, outln};
+use super::{ledger_util, load_identity, load_trust_for, now, occupied, outln};
 use crate::cli::OpenArgs;
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -26,7 +26,7 @@ enum Plan {
 
 pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
     let mut ledger = ledger_util::open(
         &ledger_util::dir(&args.ledger, &args.key, &identity),

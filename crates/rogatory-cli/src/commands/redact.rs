@@ -14,7 +14,7 @@ use rogatory::redact::{
 use rogatory::wire::{LedgerAction, Text};
 use serde::Serialize;
 
-use super::{ledger_util, load_identity, load_trust, now, outln, warn};
+use super::{ledger_util, load_identity, load_trust_for, now, outln, warn};
 use crate::cli_redact::{DetectArg, RedactArgs};
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -91,7 +91,7 @@ struct JsonOut<'a> {
 
 pub fn run(args: &RedactArgs, out: &mut dyn Write) -> Result<()> {
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
     let request = request(args)?;
     let (reason, legal_basis) = if args.dry_run {

@@ -22,7 +22,7 @@ use rogatory::wire::{
 use sha2::{Digest as _, Sha256};
 
 use super::manifest::{FieldRequest, Onward, ProvenanceRequest, Request};
-use super::{ledger_util, load_identity, load_trust, now, occupied, outln, warn};
+use super::{ledger_util, load_identity, load_trust_for, now, occupied, outln, warn};
 use crate::cli::{KindArg, PriorityArg, SealArgs};
 use crate::error::{CliError, Result};
 use crate::progress;
@@ -38,7 +38,7 @@ struct Input {
 pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
     let request = Request::from_args(args)?;
     let identity = load_identity(&args.key)?;
-    let trust = load_trust(&args.trust)?;
+    let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
 
     if occupied(&args.output) {

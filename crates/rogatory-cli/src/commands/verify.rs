@@ -16,14 +16,17 @@ use rogatory::redact::check_without_key;
 use rogatory::wire::{CustodyEvent, Metadata, OnwardConsent, Priority, Tag, decode};
 
 use super::redact::cli as redact_error;
-use super::{flat, load_identity, load_trust, now, outln, warn};
+use super::{flat, load_identity, load_trust, load_trust_for, now, outln, warn};
 use crate::cli::VerifyArgs;
 use crate::error::{CliError, Result};
 use crate::progress;
 
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
-    let trust = load_trust(&args.trust)?;
     let identity = args.key.as_deref().map(load_identity).transpose()?;
+    let trust = match &identity {
+        Some(id) => load_trust_for(&args.trust, id)?,
+        None => load_trust(&args.trust)?,
+    };
 
     let mut onward = None;
     let (report, segments_checked) = match identity {
