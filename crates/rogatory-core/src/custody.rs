@@ -548,45 +548,55 @@ pub fn check_key_proofs(
     before: &EnvelopeRecord,
     after: &EnvelopeRecord,
 ) -> Result<()> {
+    match field_without_key_proof(package_id, c, before, after) {
+        None => Ok(()),
+        Some(f) => Err(rule(
+            c.sequence,
+            "key_proof",
+            format!("field {f} is cut into without a proof that the redactor held its key"),
+        )),
+    }
+}
+
+/// The first field a `redacted` event cuts into without a valid key proof
+/// (see [`check_key_proofs`]), if any.
+pub fn field_without_key_proof(
+    package_id: &PackageId,
+    c: &EventClear,
+    before: &EnvelopeRecord,
+    after: &EnvelopeRecord,
+) -> Option<u32> {
     let EventBody::Redacted { removed, .. } = &c.body else {
-        return Ok(());
+        return None;
     };
-    for r in removed {
-        let i = r.field as usize;
+    removed.iter().map(|r| r.field).find(|&f| {
+        let i = f as usize;
         let (Some(b), Some(a)) = (before.fields.get(i), after.fields.get(i)) else {
-            continue; // the envelope change rule names a missing field
+            return false; // the envelope change rule names a missing field
         };
         let (FieldBody::Present { key_commitment, .. }, FieldBody::Present { .. }) =
             (&b.body, &a.body)
         else {
-            continue;
+            return false;
         };
-        let ok = r.key_proof.as_ref().is_some_and(|proof| {
-            key_proof_message(package_id, r.field, c.sequence, &c.prev, a)
-                .map(|m| {
-                    verify_signature(
-                        &PublicKey(key_commitment.0),
-                        labels::SIG_FIELD_KEY,
-                        &[&m],
-                        proof,
-                        "key proof",
-                    )
-                    .is_ok()
-                })
-                .unwrap_or(false)
+        let proof = removed
+            .iter()
+            .find(|r| r.field == f)
+            .and_then(|r| r.key_proof);
+        let ok = proof.is_some_and(|proof| {
+            key_proof_message(package_id, f, c.sequence, &c.prev, a).is_ok_and(|m| {
+                verify_signature(
+                    &PublicKey(key_commitment.0),
+                    labels::SIG_FIELD_KEY,
+                    &[&m],
+                    &proof,
+                    "key proof",
+                )
+                .is_ok()
+            })
         });
-        if !ok {
-            return Err(rule(
-                c.sequence,
-                "key_proof",
-                format!(
-                    "field {} is cut into without a proof that the redactor held its key",
-                    r.field
-                ),
-            ));
-        }
-    }
-    Ok(())
+        !ok
+    })
 }
 
 /// Between two envelope events a field's ciphertext may change only at a

@@ -23,7 +23,7 @@
 
 use std::io::{Read, Seek};
 
-use rogatory_core::custody::{CurrentEnvelope, check_key_proofs};
+use rogatory_core::custody::{CurrentEnvelope, field_without_key_proof};
 pub use rogatory_core::entitlement::{
     ForwardBasis, ForwardCheck, OnwardReport, consent_allows, consent_text,
 };
@@ -86,25 +86,10 @@ pub fn check_chain(
     let mut before = sealed;
     for (ev, after) in envelopes {
         check_change(ev, before, after)?;
-        if let Err(e) = check_key_proofs(package_id, &ev.clear, before, after) {
-            let field = match e {
-                rogatory_core::CoreError::Custody { .. } => match &ev.clear.body {
-                    EventBody::Redacted { removed, .. } => removed
-                        .iter()
-                        .find(|r| {
-                            matches!(
-                                after.fields.get(r.field as usize).map(|d| &d.body),
-                                Some(FieldBody::Present { .. })
-                            )
-                        })
-                        .map(|r| r.field),
-                    _ => None,
-                },
-                other => return Err(other.into()),
-            };
+        if let Some(field) = field_without_key_proof(package_id, &ev.clear, before, after) {
             return Err(violation(
                 Some(ev.clear.sequence),
-                field,
+                Some(field),
                 Violation::CutWithoutKey,
             ));
         }
