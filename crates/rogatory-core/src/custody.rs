@@ -214,8 +214,14 @@ pub fn verify_event_signature(ev: &CustodyEvent, trust: &TrustStore) -> Result<(
             format!("actor {} is not in the trust store", ev.clear.actor),
         )
     })?;
+    verify_event_signature_by(ev, &entry.card.body.signing_key)
+}
+
+/// Checks one event's signature (spec §10.2) with a given signing key.
+pub fn verify_event_signature_by(ev: &CustodyEvent, signing_key: &PublicKey) -> Result<()> {
+    let seq = ev.clear.sequence;
     verify_signature(
-        &entry.card.body.signing_key,
+        signing_key,
         labels::SIG_EVENT,
         &[
             &encode(&ev.clear).map_err(CoreError::malformed(Place::Custody(seq)))?,

@@ -361,9 +361,11 @@ fn read_private(path: &std::path::Path) -> Result<SecretBytes> {
             });
         }
     }
-    // A key file is at most a few KiB; a protected one a little more.
-    let limit = 256 << 10;
-    let mut bytes = SecretBytes::new(Vec::new());
+    // A key file is at most a few KiB; a protected one a little more. The
+    // buffer is sized up front so that growing it leaves no copy of the
+    // secret behind in freed memory.
+    let limit: u64 = 256 << 10;
+    let mut bytes = SecretBytes::new(Vec::with_capacity(meta.len().min(limit) as usize + 1));
     f.take(limit + 1)
         .read_to_end(bytes.expose_secret_mut())
         .map_err(CoreError::io(ctx()))?;

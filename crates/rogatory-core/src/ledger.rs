@@ -177,14 +177,7 @@ impl Ledger {
     pub fn append(&mut self, owner: &dyn Signer, r: Record) -> Result<Digest> {
         let (log, head_path, _) = paths(&self.dir);
         let ctx = || format!("appending to {}", log.display());
-        let mut opts = OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&log).map_err(CoreError::io(ctx()))?;
+        let mut f = open_private_append(&log)?;
         f.lock().map_err(CoreError::io(ctx()))?;
         let (next, head) = match last_entry(&log)? {
             Some(e) => (e.line.sequence + 1, line_hash(&e.line)?),
@@ -266,6 +259,18 @@ pub fn rotate(dir: &Path, rotation: &Rotation) -> Result<()> {
         ))
     })?;
     let path = dir.join("rotations");
+    let ctx = || format!("appending to {}", path.display());
+    let mut f = open_private_append(&path)?;
+    let mut line = hex::encode(encode(rotation).map_err(CoreError::malformed(Place::Layout))?);
+    line.push('\n');
+    f.write_all(line.as_bytes()).map_err(CoreError::io(ctx()))?;
+    f.sync_all().map_err(CoreError::io(ctx()))?;
+    crate::fsutil::sync_dir(&path)
+}
+
+/// Opens a ledger file for appending, created readable by its owner only
+/// (the ledger is sensitive local data, spec §11.2).
+fn open_private_append(path: &Path) -> Result<File> {
     let mut opts = OpenOptions::new();
     opts.create(true).append(true);
     #[cfg(unix)]
@@ -273,13 +278,8 @@ pub fn rotate(dir: &Path, rotation: &Rotation) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let ctx = || format!("appending to {}", path.display());
-    let mut f = opts.open(&path).map_err(CoreError::io(ctx()))?;
-    let mut line = hex::encode(encode(rotation).map_err(CoreError::malformed(Place::Layout))?);
-    line.push('\n');
-    f.write_all(line.as_bytes()).map_err(CoreError::io(ctx()))?;
-    f.sync_all().map_err(CoreError::io(ctx()))?;
-    crate::fsutil::sync_dir(&path)
+    opts.open(path)
+        .map_err(CoreError::io(format!("appending to {}", path.display())))
 }
 
 /// Where a ledger line is read from, for messages.
@@ -429,16 +429,7 @@ pub fn check_receipt(
             receipt.clear.actor
         )));
     };
-    verify_signature(
-        &card.body.signing_key,
-        labels::SIG_EVENT,
-        &[
-            &encode(&receipt.clear).map_err(CoreError::malformed(Place::Layout))?,
-            &sha256(&[receipt.details.as_slice()]).0,
-        ],
-        &receipt.signature,
-        "receipt",
-    )?;
+    crate::custody::verify_event_signature_by(receipt, &card.body.signing_key)?;
     check_head(dir, ledger_head)
 }
 

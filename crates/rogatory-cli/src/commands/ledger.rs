@@ -82,11 +82,7 @@ fn position(at: Option<u64>) -> String {
 }
 
 fn parse_digest(hex_text: &str) -> Result<Digest> {
-    let bytes: [u8; 32] = hex::decode(hex_text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| CliError::usage(format!("--head {hex_text:?}: 64 hex digits expected")))?;
-    Ok(Digest(bytes))
+    Digest::from_hex(hex_text.trim()).map_err(CliError::wire(format!("--head {hex_text:?}")))
 }
 
 pub fn report(dir: &Path, since: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
