@@ -156,6 +156,11 @@ pub struct KeygenArgs {
     /// Last day the card is valid, inclusive (UTC) [default: today + 2 years]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub valid_until: Option<String>,
+    /// A classical card (X25519 only, no X-Wing hybrid key), for peers that
+    /// cannot yet wrap with X-Wing: what is sent to it stays readable to
+    /// whoever later breaks X25519
+    #[arg(long)]
+    pub classical: bool,
     #[command(flatten)]
     pub protection: ProtectionArgs,
 }

@@ -1,14 +1,14 @@
 //! Party identities (spec §3.1, §3.4): the Ed25519 signing key, the X25519
-//! key-agreement key, the TLS key and certificate, and the self-signed party
-//! card that publishes them.
+//! key-agreement key, the optional X-Wing hybrid key, the TLS key and
+//! certificate, and the self-signed party card that publishes them.
 
 use std::fmt;
 
 use ed25519_dalek::{Signer as _, SigningKey};
 use rand_core::CryptoRng;
 use rogatory_wire::{
-    CardBody, Digest, KeyId, PartyCard, PartyId, PublicKey, Signature, Timestamp, decode, encode,
-    labels,
+    CardBody, Digest, KeyId, PartyCard, PartyId, PublicKey, Signature, Timestamp,
+    decode, encode, labels,
 };
 use x25519_dalek::StaticSecret;
 
@@ -30,14 +30,17 @@ pub trait Signer {
     fn sign(&self, message: &[u8]) -> Result<Signature>;
 }
 
-/// The key id of a card: `SHA-256(KEY_ID || ed25519 || x25519 || tls pin)`.
+/// The key id of a card: `SHA-256(KEY_ID || ed25519 || x25519 || tls pin
+/// [|| x-wing])`, the X-Wing key only when the card has one.
 pub fn key_id(body: &CardBody) -> KeyId {
+    let hybrid: &[u8] = body.hybrid_key.as_ref().map_or(&[], |k| k.as_ref());
     KeyId(
         sha256(&[
             labels::KEY_ID,
             &body.signing_key.0,
             &body.agreement_key.0,
             &body.tls_spki_sha256.0,
+            hybrid,
         ])
         .0,
     )
@@ -54,8 +57,20 @@ pub fn fingerprint(key_id: &KeyId) -> String {
         .join(" ")
 }
 
-/// Checks a card's self-signature and returns its key id.
+/// Checks a card's self-signature, and its X-Wing key if it has one, and
+/// returns its key id.
 pub fn verify_card(card: &PartyCard) -> Result<KeyId> {
+    if let Some(k) = &card.body.hybrid_key
+        && !crate::wrap::is_valid_hybrid_key(k)
+    {
+        return Err(CoreError::BadFile {
+            what: "card",
+            detail: format!(
+                "the X-Wing key of {} is not a valid ML-KEM-768 key",
+                card.body.party
+            ),
+        });
+    }
     let body = encode(&card.body).map_err(CoreError::malformed(Place::Signature))?;
     verify_signature(
         &card.body.signing_key,
@@ -122,6 +137,7 @@ pub fn tls_key_pin(key_der: &SecretBytes) -> Result<Digest> {
 pub struct Identity {
     signing: SigningKey,
     agreement: StaticSecret,
+    hybrid: Option<Key32>,
     tls: Option<TlsKey>,
     card: PartyCard,
     key_id: KeyId,
@@ -138,21 +154,37 @@ impl fmt::Debug for Identity {
 }
 
 impl Identity {
-    /// Generates fresh keys, a TLS certificate and a self-signed card valid
-    /// from `not_before` to `not_after` (inclusive).
+    /// Generates fresh keys (with an X-Wing hybrid key), a TLS certificate
+    /// and a self-signed card valid from `not_before` to `not_after`
+    /// (inclusive).
     pub fn generate(
         party: PartyId,
         not_before: Timestamp,
         not_after: Timestamp,
         rng: &mut impl CryptoRng,
     ) -> Result<Self> {
+        Self::generate_with(party, not_before, not_after, true, rng)
+    }
+
+    /// [`Identity::generate`], with an X-Wing hybrid key only if `hybrid`:
+    /// a classical card (X25519 only) is for peers that cannot yet wrap with
+    /// X-Wing.
+    pub fn generate_with(
+        party: PartyId,
+        not_before: Timestamp,
+        not_after: Timestamp,
+        hybrid: bool,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self> {
         let tls = TlsKey::generate(&party, not_before, not_after)?;
         let signing_seed = Key32::random(rng);
         let agreement = Key32::random(rng);
-        Self::from_secrets(
+        let hybrid_seed = hybrid.then(|| Key32::random(rng));
+        Self::from_secrets_with_hybrid(
             party,
             &signing_seed,
             &agreement,
+            hybrid_seed.as_ref(),
             tls.spki_sha256,
             Some(tls),
             not_before,
@@ -173,6 +205,32 @@ impl Identity {
         not_before: Timestamp,
         not_after: Timestamp,
     ) -> Result<Self> {
+        Self::from_secrets_with_hybrid(
+            party,
+            signing_seed,
+            agreement_secret,
+            None,
+            tls_spki_sha256,
+            tls,
+            not_before,
+            not_after,
+        )
+    }
+
+    /// [`Identity::from_secrets`] with an X-Wing seed (32 bytes, the X-Wing
+    /// decapsulation key of draft-connolly-cfrg-xwing-kem) when the card is
+    /// to carry a hybrid key.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_secrets_with_hybrid(
+        party: PartyId,
+        signing_seed: &Key32,
+        agreement_secret: &Key32,
+        hybrid_seed: Option<&Key32>,
+        tls_spki_sha256: Digest,
+        tls: Option<TlsKey>,
+        not_before: Timestamp,
+        not_after: Timestamp,
+    ) -> Result<Self> {
         if not_before > not_after {
             return Err(CoreError::usage("card validity ends before it starts"));
         }
@@ -186,6 +244,9 @@ impl Identity {
             tls_spki_sha256,
             not_before,
             not_after,
+            hybrid_key: hybrid_seed
+                .map(crate::wrap::hybrid_public_key_of)
+                .transpose()?,
         };
         let msg = encode(&body).map_err(CoreError::malformed(Place::Signature))?;
         let sig = signing.sign(&crate::crypto::signed_message(labels::SIG_CARD, &[&msg]));
@@ -197,6 +258,7 @@ impl Identity {
         Ok(Self {
             signing,
             agreement,
+            hybrid: hybrid_seed.map(Key32::duplicate),
             tls,
             card,
             key_id,
@@ -206,6 +268,11 @@ impl Identity {
     /// The X25519 secret, for unwrapping stanzas.
     pub(crate) fn agreement_secret(&self) -> &StaticSecret {
         &self.agreement
+    }
+
+    /// The X-Wing seed, when the card has a hybrid key.
+    pub(crate) fn hybrid_secret(&self) -> Option<&Key32> {
+        self.hybrid.as_ref()
     }
 
     /// The TLS key and certificate, when the identity has them.
@@ -222,6 +289,13 @@ impl Identity {
         put_bytes(&mut out, &card);
         out.extend_from_slice(&self.signing.to_bytes());
         out.extend_from_slice(self.agreement.as_bytes());
+        match &self.hybrid {
+            Some(seed) => {
+                out.push(1);
+                out.extend_from_slice(seed.expose_secret());
+            }
+            None => out.push(0),
+        }
         match &self.tls {
             Some(t) => {
                 out.push(1);
@@ -293,6 +367,13 @@ impl Identity {
         let card: PartyCard = decode(card_bytes).map_err(|e| bad(&format!("card: {e}")))?;
         let seed = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
         let agreement = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
+        let hybrid = match r.take(1).ok_or_else(|| bad("truncated"))? {
+            [0] => None,
+            [1] => Some(Key32::from_bytes(
+                r.array().ok_or_else(|| bad("truncated"))?,
+            )),
+            _ => return Err(bad("bad X-Wing flag")),
+        };
         let tls = match r.take(1).ok_or_else(|| bad("truncated"))? {
             [0] => None,
             [1] => {
@@ -316,10 +397,11 @@ impl Identity {
         if !r.0.is_empty() {
             return Err(bad("trailing bytes"));
         }
-        let id = Self::from_secrets(
+        let id = Self::from_secrets_with_hybrid(
             card.body.party.clone(),
             &seed,
             &agreement,
+            hybrid.as_ref(),
             card.body.tls_spki_sha256,
             tls,
             card.body.not_before,

@@ -19,7 +19,7 @@ use rogatory_wire::{
     EventBody, EventDetails, FieldBody, FieldKind, FieldLeaves, FieldName, KeyId, LeafTable,
     MediaType, Metadata, OnwardConsent, PackageId, PartyRef, Prelude, Priority, Provenance,
     PublicKey, Salt, SegmentSet, SignatureBlock, Stanza, TagSet, Text, Timestamp, Trailer,
-    TrustEntry, encode, labels,
+    TrustEntry, XWingPublicKey, encode, labels,
 };
 
 use crate::container::{make_footer, record_frame};
@@ -62,13 +62,16 @@ pub struct PackageInfo {
     pub provenance: Vec<Provenance>,
 }
 
-/// A recipient: who it is, its X25519 key, what it is cleared for.
+/// A recipient: who it is, its keys, what it is cleared for.
 #[derive(Clone, Debug)]
 pub struct Recipient {
     /// Party and key id.
     pub party: PartyRef,
     /// X25519 public key from its card.
     pub agreement_key: PublicKey,
+    /// X-Wing public key from its card, if it has one: the stanza is then
+    /// wrapped with X-Wing (spec §6.3).
+    pub hybrid_key: Option<XWingPublicKey>,
     /// Clearances granted by the sender's trust store.
     pub clearances: Clearances,
 }
@@ -82,6 +85,7 @@ impl Recipient {
                 key_id: entry.key_id,
             },
             agreement_key: entry.card.body.agreement_key,
+            hybrid_key: entry.card.body.hybrid_key,
             clearances: entry.clearances.clone(),
         }
     }
@@ -210,6 +214,7 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
                     key_id: me,
                 },
                 agreement_key: signer.card().body.agreement_key,
+                hybrid_key: signer.card().body.hybrid_key,
                 clearances: Clearances::default(),
             });
         }
@@ -224,6 +229,16 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
         {
             return Err(CoreError::usage(format!(
                 "the X25519 key of {} is a low-order point",
+                r.party.party
+            )));
+        }
+        if let Some(r) = recipients.iter().find(|r| {
+            r.hybrid_key
+                .as_ref()
+                .is_some_and(|k| !crate::wrap::is_valid_hybrid_key(k))
+        }) {
+            return Err(CoreError::usage(format!(
+                "the X-Wing key of {} is not a valid ML-KEM-768 key",
                 r.party.party
             )));
         }
@@ -443,6 +458,7 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
                 wrap(
                     &bundle,
                     &r.agreement_key,
+                    r.hybrid_key.as_ref(),
                     &r.party.key_id,
                     &self.package_id,
                     &mut self.rng,

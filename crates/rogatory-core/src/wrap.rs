@@ -3,17 +3,21 @@
 //! A recipient's key bundle holds the metadata key and the keys of exactly
 //! the fields it is cleared for, padded to the package's field count so that
 //! its length does not reveal the clearance. It is wrapped with RFC 9180 HPKE
-//! in base mode (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305);
-//! `info` binds the protocol label, version, suite, package id and the
-//! recipient's key id. A stanza names nobody: a recipient tries its key on
-//! each. Every failure to open is the same [`CoreError::NotARecipient`].
+//! in base mode with HKDF-SHA256 and ChaCha20-Poly1305, and one of two KEMs:
+//! DHKEM(X25519, HKDF-SHA256) for a classical card, X-Wing (ML-KEM-768 +
+//! X25519) for a card with a hybrid key. `info` binds the protocol label,
+//! version, suite, package id and the recipient's key id. A stanza names
+//! nobody: a recipient tries its key on each. Every failure to open is the
+//! same [`CoreError::NotARecipient`].
 
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
-use hpke::kem::X25519HkdfSha256;
+use hpke::kem::{X25519HkdfSha256, XWing};
 use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
 use rand_core::CryptoRng;
-use rogatory_wire::{Bytes, KeyId, PackageId, PublicKey, Stanza, labels};
+use rogatory_wire::{
+    Bytes, KeyId, PackageId, PublicKey, Stanza, XWingCiphertext, XWingPublicKey, labels,
+};
 use zeroize::Zeroize;
 
 use crate::crypto::package_context;
@@ -22,6 +26,7 @@ use crate::identity::Identity;
 use crate::secret::{Key32, SecretBytes};
 
 type HpkeKem = X25519HkdfSha256;
+type HybridKem = XWing;
 
 /// The keys one recipient holds.
 pub struct KeyBundle {
@@ -118,36 +123,157 @@ fn hpke_info(package_id: &PackageId, recipient: &KeyId) -> Vec<u8> {
     info
 }
 
-/// Wraps a bundle to a recipient's X25519 key. Fails on a non-contributory
-/// (low-order) recipient key.
+/// Wraps a bundle to a recipient: with X-Wing to `hybrid_key` when the
+/// recipient's card has one, else with DHKEM(X25519) to `agreement_key`.
+/// Fails on a non-contributory (low-order) X25519 key or a malformed X-Wing
+/// key.
 pub fn wrap(
     bundle: &KeyBundle,
-    recipient_key: &PublicKey,
+    agreement_key: &PublicKey,
+    hybrid_key: Option<&XWingPublicKey>,
     recipient_id: &KeyId,
     package_id: &PackageId,
     rng: &mut impl CryptoRng,
 ) -> Result<Stanza> {
-    let pk = <HpkeKem as hpke::Kem>::PublicKey::from_bytes(&recipient_key.0)
-        .map_err(|_| CoreError::usage("recipient X25519 key is malformed"))?;
     let plaintext = bundle.encode();
-    let (enc, ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
-        &OpModeS::Base,
-        &pk,
-        &hpke_info(package_id, recipient_id),
-        plaintext.expose_secret(),
-        &[],
-        rng,
-    )
-    .map_err(|_| CoreError::usage("recipient X25519 key is not contributory (low order)"))?;
-    let enc_bytes: [u8; 32] = enc
-        .to_bytes()
-        .as_slice()
-        .try_into()
-        .map_err(|_| CoreError::usage("HPKE encapsulated key length"))?;
-    Ok(Stanza {
-        enc: PublicKey(enc_bytes),
-        ciphertext: Bytes::new(ct).map_err(|e| CoreError::usage(e.to_string()))?,
-    })
+    let info = hpke_info(package_id, recipient_id);
+    let ciphertext = |ct: Vec<u8>| Bytes::new(ct).map_err(|e| CoreError::usage(e.to_string()));
+    match hybrid_key {
+        Some(hybrid) => {
+            let pk = hybrid_public_key(hybrid)?;
+            let (enc, ct) =
+                hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, HybridKem>(
+                    &OpModeS::Base,
+                    &pk,
+                    &info,
+                    plaintext.expose_secret(),
+                    &[],
+                    rng,
+                )
+                .map_err(|_| CoreError::usage("X-Wing encapsulation failed"))?;
+            let enc = XWingCiphertext::from_slice(enc.to_bytes().as_slice())
+                .map_err(|_| CoreError::usage("HPKE encapsulated key length"))?;
+            Ok(Stanza::XWing {
+                enc: Box::new(enc),
+                ciphertext: ciphertext(ct)?,
+            })
+        }
+        None => {
+            let pk = <HpkeKem as hpke::Kem>::PublicKey::from_bytes(&agreement_key.0)
+                .map_err(|_| CoreError::usage("recipient X25519 key is malformed"))?;
+            let (enc, ct) =
+                hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
+                    &OpModeS::Base,
+                    &pk,
+                    &info,
+                    plaintext.expose_secret(),
+                    &[],
+                    rng,
+                )
+                .map_err(|_| {
+                    CoreError::usage("recipient X25519 key is not contributory (low order)")
+                })?;
+            let enc = PublicKey::from_slice(enc.to_bytes().as_slice())
+                .map_err(|_| CoreError::usage("HPKE encapsulated key length"))?;
+            Ok(Stanza::X25519 {
+                enc,
+                ciphertext: ciphertext(ct)?,
+            })
+        }
+    }
+}
+
+/// Parses an X-Wing public key: its ML-KEM-768 part must be a canonical
+/// encapsulation key (FIPS 203 §7.2).
+fn hybrid_public_key(key: &XWingPublicKey) -> Result<<HybridKem as hpke::Kem>::PublicKey> {
+    <HybridKem as hpke::Kem>::PublicKey::from_bytes(&key.0)
+        .map_err(|_| CoreError::usage("recipient X-Wing key is malformed"))
+}
+
+/// The X-Wing public key of a 32-byte X-Wing seed.
+pub(crate) fn hybrid_public_key_of(seed: &Key32) -> Result<XWingPublicKey> {
+    let sk = <HybridKem as hpke::Kem>::PrivateKey::from_bytes(seed.expose_secret())
+        .map_err(|_| CoreError::usage("X-Wing seed length"))?;
+    let pk = <HybridKem as hpke::Kem>::sk_to_pk(&sk);
+    XWingPublicKey::from_slice(pk.to_bytes().as_slice())
+        .map_err(|_| CoreError::usage("X-Wing public key length"))
+}
+
+/// Whether an X-Wing public key is well formed (its ML-KEM-768 part
+/// canonical).
+pub fn is_valid_hybrid_key(key: &XWingPublicKey) -> bool {
+    hybrid_public_key(key).is_ok()
+}
+
+/// The secret keys a party unwraps with, parsed once for all the stanzas of
+/// a package.
+struct Unwrapper<'a> {
+    identity: &'a Identity,
+    x25519: Option<<HpkeKem as hpke::Kem>::PrivateKey>,
+    xwing: Option<<HybridKem as hpke::Kem>::PrivateKey>,
+}
+
+impl<'a> Unwrapper<'a> {
+    /// A party whose card has a hybrid key opens X-Wing stanzas only: a
+    /// stanza wrapped classically to it is a downgrade and does not open.
+    fn new(identity: &'a Identity) -> Self {
+        match identity.hybrid_secret() {
+            Some(seed) => Self {
+                identity,
+                x25519: None,
+                xwing: <HybridKem as hpke::Kem>::PrivateKey::from_bytes(seed.expose_secret())
+                    .ok(),
+            },
+            None => {
+                let mut sk_bytes = identity.agreement_secret().to_bytes();
+                let sk = <HpkeKem as hpke::Kem>::PrivateKey::from_bytes(&sk_bytes).ok();
+                sk_bytes.zeroize();
+                Self {
+                    identity,
+                    x25519: sk,
+                    xwing: None,
+                }
+            }
+        }
+    }
+
+    fn try_unwrap(&self, stanza: &Stanza, package_id: &PackageId, fields: usize) -> Option<KeyBundle> {
+        use crate::identity::Signer;
+        if stanza.ciphertext().len() != stanza_ciphertext_len(fields) {
+            return None;
+        }
+        let info = hpke_info(package_id, &self.identity.key_id());
+        let pt = match stanza {
+            Stanza::X25519 { enc, ciphertext } => {
+                let sk = self.x25519.as_ref()?;
+                let enc = <HpkeKem as hpke::Kem>::EncappedKey::from_bytes(&enc.0).ok()?;
+                hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
+                    &OpModeR::Base,
+                    sk,
+                    &enc,
+                    &info,
+                    ciphertext.as_slice(),
+                    &[],
+                )
+                .ok()?
+            }
+            Stanza::XWing { enc, ciphertext } => {
+                let sk = self.xwing.as_ref()?;
+                let enc = <HybridKem as hpke::Kem>::EncappedKey::from_bytes(&enc.0).ok()?;
+                hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, HybridKem>(
+                    &OpModeR::Base,
+                    sk,
+                    &enc,
+                    &info,
+                    ciphertext.as_slice(),
+                    &[],
+                )
+                .ok()?
+            }
+        };
+        let pt = SecretBytes::new(pt);
+        KeyBundle::decode(pt.expose_secret(), fields)
+    }
 }
 
 /// Tries to open one stanza with `identity`'s key. The exact ciphertext
@@ -158,26 +284,7 @@ pub fn try_unwrap(
     package_id: &PackageId,
     fields: usize,
 ) -> Option<KeyBundle> {
-    use crate::identity::Signer;
-    if stanza.ciphertext.len() != stanza_ciphertext_len(fields) {
-        return None;
-    }
-    let mut sk_bytes = identity.agreement_secret().to_bytes();
-    let sk = <HpkeKem as hpke::Kem>::PrivateKey::from_bytes(&sk_bytes);
-    sk_bytes.zeroize();
-    let sk = sk.ok()?;
-    let enc = <HpkeKem as hpke::Kem>::EncappedKey::from_bytes(&stanza.enc.0).ok()?;
-    let pt = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
-        &OpModeR::Base,
-        &sk,
-        &enc,
-        &hpke_info(package_id, &identity.key_id()),
-        stanza.ciphertext.as_slice(),
-        &[],
-    )
-    .ok()?;
-    let pt = SecretBytes::new(pt);
-    KeyBundle::decode(pt.expose_secret(), fields)
+    Unwrapper::new(identity).try_unwrap(stanza, package_id, fields)
 }
 
 /// Finds the stanza that opens with `identity`'s key, or
@@ -188,10 +295,11 @@ pub fn unwrap_any(
     package_id: &PackageId,
     fields: usize,
 ) -> Result<(usize, KeyBundle)> {
+    let keys = Unwrapper::new(identity);
     stanzas
         .iter()
         .enumerate()
-        .find_map(|(i, s)| try_unwrap(s, identity, package_id, fields).map(|b| (i, b)))
+        .find_map(|(i, s)| keys.try_unwrap(s, package_id, fields).map(|b| (i, b)))
         .ok_or(CoreError::NotARecipient)
 }
 

@@ -20,7 +20,7 @@ mod common;
 use std::io::Cursor;
 use std::sync::OnceLock;
 
-use common::{NOW, info, party, rng, tag};
+use common::{NOW, hybrid_party, info, party, rng, tag};
 use proptest::prelude::*;
 use proptest::sample::{Index, subsequence};
 use rogatory_core::seal::{FieldSpec, Recipient};
@@ -68,7 +68,16 @@ fn parties() -> &'static Parties {
     P.get_or_init(|| {
         let sender = party("de.bka", 1);
         let pool: Vec<Identity> = (0..POOL)
-            .map(|i| party(&format!("p{i}.example"), 40 + i as u8))
+            // Every other party has a hybrid card: packages mix X-Wing and
+            // X25519 stanzas.
+            .map(|i| {
+                let name = format!("p{i}.example");
+                if i % 2 == 0 {
+                    hybrid_party(&name, 40 + i as u8)
+                } else {
+                    party(&name, 40 + i as u8)
+                }
+            })
             .collect();
         let mut trust = TrustStore::new();
         trust.add(sender.card().clone(), vec![]).unwrap();
@@ -200,6 +209,7 @@ proptest! {
                     key_id: p.pool[i].key_id(),
                 },
                 agreement_key: p.pool[i].card().body.agreement_key,
+                hybrid_key: p.pool[i].card().body.hybrid_key,
                 clearances: Clearances::from_unsorted(tags_of(clearances[i])).unwrap(),
             })
             .collect();
@@ -263,6 +273,7 @@ fn mutables() -> &'static [Mutable; 2] {
                         key_id: p.pool[i].key_id(),
                     },
                     agreement_key: p.pool[i].card().body.agreement_key,
+                    hybrid_key: p.pool[i].card().body.hybrid_key,
                     clearances: Clearances::from_unsorted(tags_of(m)).unwrap(),
                 })
                 .collect()

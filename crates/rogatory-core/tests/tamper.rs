@@ -152,6 +152,7 @@ fn recipients_given_different_keys_for_one_field() {
     p.trailer.stanzas[bob_stanza] = wrap(
         &evil,
         &bob_card.agreement_key,
+        bob_card.hybrid_key.as_ref(),
         &w.bob.key_id(),
         &id,
         &mut rng(99),
@@ -237,7 +238,9 @@ fn a_low_order_stanza_key_is_not_a_recipient() {
     let pkg = sealed(&w, 19);
     let mut p = parts(&pkg);
     for s in &mut p.trailer.stanzas {
-        s.enc = PublicKey([0; 32]);
+        if let Stanza::X25519 { enc, .. } = s {
+            *enc = PublicKey([0; 32]);
+        }
     }
     // The envelope changed, so keyless verification fails; the stanza itself
     // must also fail uniformly when tried directly.
@@ -566,6 +569,7 @@ fn one_ciphertext_two_plaintexts_a_wrong_bundle_length_fails_like_a_bad_tag() {
                 field_keys: keys,
             },
             &holder.card().body.agreement_key,
+            holder.card().body.hybrid_key.as_ref(),
             &holder.key_id(),
             &id,
             &mut rng(32),
@@ -576,10 +580,10 @@ fn one_ciphertext_two_plaintexts_a_wrong_bundle_length_fails_like_a_bad_tag() {
     // One stanza's tag flipped, the envelope re-signed.
     let mut flipped = parts(&pkg);
     for s in flipped.trailer.stanzas.iter_mut() {
-        let mut ct = s.ciphertext.as_slice().to_vec();
+        let mut ct = s.ciphertext().as_slice().to_vec();
         let last = ct.len() - 1;
         ct[last] ^= 1;
-        s.ciphertext = Bytes::new(ct).unwrap();
+        *s.ciphertext_mut() = Bytes::new(ct).unwrap();
     }
     resign_envelope(&mut flipped, &w, &meta, digest);
 

@@ -624,6 +624,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
         let stanzas = vec![wrap(
             &mine,
             &card.agreement_key,
+            card.hybrid_key.as_ref(),
             &self.identity.key_id(),
             &package_id,
             rng,
@@ -769,6 +770,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
                 field_keys: mine,
             },
             &self.identity.card().body.agreement_key,
+            self.identity.card().body.hybrid_key.as_ref(),
             &self.identity.key_id(),
             &package_id,
             rng,
@@ -779,6 +781,7 @@ impl<'a, R: Read + Seek + Send> HeldPackage<'a, R> {
                 field_keys: theirs,
             },
             &entry.card.body.agreement_key,
+            entry.card.body.hybrid_key.as_ref(),
             &entry.key_id,
             &package_id,
             rng,

@@ -830,6 +830,7 @@ async fn a_stanza_rewrapped_to_a_third_party_gets_no_receipt() {
             wrap(
                 &keys,
                 &es.card().body.agreement_key,
+                es.card().body.hybrid_key.as_ref(),
                 &es.key_id(),
                 &id,
                 &mut rng,

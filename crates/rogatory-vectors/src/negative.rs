@@ -6,7 +6,8 @@
 use rogatory_wire::package::stream_ciphertext_len;
 use rogatory_wire::{
     CustodyEvent, Digest, EventDetails, Footer, Frame, LedgerAction, LedgerEntry, Metadata,
-    PartyCard, Prelude, RejectReason, ShortText, Trailer, TrustEntry, encode, limits,
+    PartyCard, Prelude, RejectReason, ShortText, Stanza, StanzaKem, Trailer, TrustEntry, encode,
+    limits,
 };
 
 use crate::bytes::{cat, le32, le64, lp, overwrite, replace_once, truncate};
@@ -481,13 +482,23 @@ fn metadata_rules(g: &mut Generator) -> Result<(), Error> {
     Ok(())
 }
 
+/// A stanza's encoding with `ct` as its ciphertext: the KEM variant
+/// (`u32`), the encapsulated key and the length-prefixed ciphertext.
+fn stanza_bytes(st: &Stanza, ct: &[u8]) -> Vec<u8> {
+    let kem = match st.kem() {
+        StanzaKem::X25519 => 0,
+        StanzaKem::XWing => 1,
+    };
+    cat(&[&le32(kem), st.enc(), &lp(ct)])
+}
+
 fn trailer_rules(g: &mut Generator) -> Result<(), Error> {
     let t = s::trailer()?;
     let trailer = encode(&t)?;
     let stanzas: Vec<Vec<u8>> = t
         .stanzas
         .iter()
-        .map(|st| cat(&[st.enc.as_bytes(), &lp(st.ciphertext.as_slice())]))
+        .map(|st| stanza_bytes(st, st.ciphertext().as_slice()))
         .collect();
     let name = "stanza_lengths_differ";
     let (first, second) = match stanzas.as_slice() {
@@ -503,9 +514,9 @@ fn trailer_rules(g: &mut Generator) -> Result<(), Error> {
         .stanzas
         .get(1)
         .map(|st| {
-            let mut ct = st.ciphertext.as_slice().to_vec();
+            let mut ct = st.ciphertext().as_slice().to_vec();
             ct.push(0xaa);
-            cat(&[st.enc.as_bytes(), &lp(&ct)])
+            stanza_bytes(st, &ct)
         })
         .unwrap_or_default();
     g.bad::<Trailer>(
@@ -513,6 +524,14 @@ fn trailer_rules(g: &mut Generator) -> Result<(), Error> {
         "A trailer whose second stanza ciphertext is one byte longer than the first.",
         replace_once(name, &trailer, &second, &longer)?,
         "invalid",
+    )?;
+    let name = "stanza_unknown_kem";
+    let unknown = cat(&[&le32(2), &second[4..]]);
+    g.bad::<Trailer>(
+        name,
+        "A trailer whose second stanza has KEM variant 2, which protocol v1 does not define.",
+        replace_once(name, &trailer, &second, &unknown)?,
+        "unknown_variant",
     )?;
     let name = "trailer_no_stanza";
     g.bad::<Trailer>(

@@ -23,8 +23,8 @@ use rogatory_core::wrap::{KeyBundle, try_unwrap, wrap};
 use rogatory_core::{Identity, Key32, Package, Sealer, Signer, TrustStore};
 use rogatory_wire::{
     CategorySet, Digest, EnvelopeRecord, EventBody, EventDetails, FieldBody, FieldKind, FieldName,
-    KeyId, MediaType, OnwardConsent, PackageId, PartyId, Priority, Provenance, PublicKey, Tag,
-    TagSet, Text, Timestamp, Token,
+    KeyId, MediaType, OnwardConsent, PackageId, PartyId, Priority, Provenance, PublicKey, Stanza,
+    Tag, TagSet, Text, Timestamp, Token,
 };
 
 use crate::bytes::pseudo;
@@ -51,6 +51,7 @@ struct Party {
     identity: Identity,
     seed: [u8; 32],
     x25519: [u8; 32],
+    xwing: Option<[u8; 32]>,
     clearances: &'static [&'static str],
 }
 
@@ -80,10 +81,14 @@ fn world() -> Result<World, Error> {
         let seed: [u8; 32] = pseudo(&format!("package vectors: {name} ed25519 seed"));
         let x25519: [u8; 32] = pseudo(&format!("package vectors: {name} x25519 secret"));
         let pin: [u8; 32] = pseudo(&format!("package vectors: {name} tls pin"));
-        let identity = Identity::from_secrets(
+        // nl.om has a hybrid card: its stanzas are X-Wing, the others' X25519.
+        let xwing: Option<[u8; 32]> =
+            (name == "nl.om").then(|| pseudo(&format!("package vectors: {name} x-wing seed")));
+        let identity = Identity::from_secrets_with_hybrid(
             PartyId::new(name)?,
             &Key32::from_bytes(seed),
             &Key32::from_bytes(x25519),
+            xwing.map(Key32::from_bytes).as_ref(),
             Digest(pin),
             None,
             Timestamp(T_CARD_FROM),
@@ -102,6 +107,7 @@ fn world() -> Result<World, Error> {
             identity,
             seed,
             x25519,
+            xwing,
             clearances,
         });
     }
@@ -447,6 +453,7 @@ fn emit(w: &World, c: Case) -> Result<PackageVector, Error> {
                     test_secrets: SecretsJson {
                         ed25519_seed: hex::encode(p.seed),
                         x25519_secret: hex::encode(p.x25519),
+                        xwing_seed: p.xwing.map(hex::encode),
                     },
                 })
             })
@@ -821,7 +828,7 @@ fn bit_flips(w: &World, cases: &mut Vec<Case>) -> Result<(), Error> {
             find_unique(
                 "trailer_stanza_bit_flip",
                 &pkg,
-                p.trailer.stanzas[0].ciphertext.as_slice(),
+                p.trailer.stanzas[0].ciphertext().as_slice(),
             )? + 20,
             2,
             Exp::Verify("tampered"),
@@ -981,7 +988,10 @@ fn keys_and_signatures(w: &World, cases: &mut Vec<Case>) -> Result<(), Error> {
         .iter()
         .position(|s| try_unwrap(s, alice, &v.package_id, n).is_some())
         .ok_or_else(|| patch(name, "no stanza of fr.pnat"))?;
-    p.trailer.stanzas[at].enc = PublicKey([0; 32]);
+    match &mut p.trailer.stanzas[at] {
+        Stanza::X25519 { enc, .. } => *enc = PublicKey([0; 32]),
+        Stanza::XWing { .. } => return Err(patch(name, "fr.pnat's stanza is not X25519")),
+    }
     resign(w, name, &mut p, &v)?;
     cases.push(Case::negative(
         name,
@@ -994,6 +1004,77 @@ fn keys_and_signatures(w: &World, cases: &mut Vec<Case>) -> Result<(), Error> {
         Exp::Unlock(vec![
             (ALICE, UnlockExp::Fails("not_a_recipient")),
             (BOB, UnlockExp::Opens(Vec::new())),
+        ]),
+    ));
+
+    let name = "hybrid_stanza_tampered";
+    let mut p = parts(name, &pkg)?;
+    let bob = &w.parties[BOB].identity;
+    let at = p
+        .trailer
+        .stanzas
+        .iter()
+        .position(|s| try_unwrap(s, bob, &v.package_id, n).is_some())
+        .ok_or_else(|| patch(name, "no stanza of nl.om"))?;
+    match &mut p.trailer.stanzas[at] {
+        // A bit of the ML-KEM-768 ciphertext: ML-KEM's implicit rejection
+        // gives another shared secret, so the AEAD tag fails.
+        Stanza::XWing { enc, .. } => enc.0[100] ^= 0x01,
+        Stanza::X25519 { .. } => return Err(patch(name, "nl.om's stanza is not X-Wing")),
+    }
+    resign(w, name, &mut p, &v)?;
+    cases.push(Case::negative(
+        name,
+        "The small package with one bit of nl.om's X-Wing stanza flipped (byte 100 of the \
+         encapsulated key, inside the ML-KEM-768 ciphertext), and the envelope re-signed by \
+         the sender: ML-KEM decapsulation implicitly rejects, the AEAD tag fails, and nl.om \
+         is not a recipient (the uniform error); fr.pnat still opens its fields.",
+        f.clone(),
+        assemble(name, &p)?,
+        Exp::Unlock(vec![
+            (ALICE, UnlockExp::Opens(Vec::new())),
+            (BOB, UnlockExp::Fails("not_a_recipient")),
+        ]),
+    ));
+
+    let name = "hybrid_stanza_downgraded";
+    let mut p = parts(name, &pkg)?;
+    let at = p
+        .trailer
+        .stanzas
+        .iter()
+        .position(|s| try_unwrap(s, bob, &v.package_id, n).is_some())
+        .ok_or_else(|| patch(name, "no stanza of nl.om"))?;
+    let classical = KeyBundle {
+        metadata_key: v.metadata_key.duplicate(),
+        field_keys: v
+            .field_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| k.as_ref().filter(|_| i == 1).map(Key32::duplicate))
+            .collect(),
+    };
+    p.trailer.stanzas[at] = wrap(
+        &classical,
+        &bob.card().body.agreement_key,
+        None,
+        &bob.key_id(),
+        &v.package_id,
+        &mut rng(name),
+    )
+    .map_err(|e| patch(name, e.to_string()))?;
+    resign(w, name, &mut p, &v)?;
+    cases.push(Case::negative(
+        name,
+        "A sender that wraps nl.om's bundle with DHKEM(X25519) to its card's X25519 key, \
+         although the card has an X-Wing key, and signs the envelope honestly: the stanza is \
+         a downgrade, so it does not open for nl.om (not a recipient, the uniform error); \
+         fr.pnat still opens its fields.",
+        f.clone(),
+        assemble(name, &p)?,
+        Exp::Unlock(vec![
+            (ALICE, UnlockExp::Opens(Vec::new())),
+            (BOB, UnlockExp::Fails("not_a_recipient")),
         ]),
     ));
 
@@ -1045,6 +1126,7 @@ fn keys_and_signatures(w: &World, cases: &mut Vec<Case>) -> Result<(), Error> {
     p.trailer.stanzas[at] = wrap(
         &evil,
         &bob.card().body.agreement_key,
+        bob.card().body.hybrid_key.as_ref(),
         &bob.key_id(),
         &v.package_id,
         &mut rng(name),

@@ -169,6 +169,10 @@ pub struct SecretsJson {
     pub ed25519_seed: String,
     /// The X25519 secret (RFC 7748, clamped when used), hex.
     pub x25519_secret: String,
+    /// The X-Wing seed (the 32-byte decapsulation key), hex, for a party
+    /// with a hybrid card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xwing_seed: Option<String>,
 }
 
 /// An entry of the verifier's trust store.
@@ -270,11 +274,16 @@ impl PackageFile {
         let card = self.card_of(p)?;
         let seed = key32(&self.name, &p.test_secrets.ed25519_seed)?;
         let x = key32(&self.name, &p.test_secrets.x25519_secret)?;
+        let xwing = match &p.test_secrets.xwing_seed {
+            Some(h) => Some(key32(&self.name, h)?),
+            None => None,
+        };
         let b = &card.body;
-        let id = Identity::from_secrets(
+        let id = Identity::from_secrets_with_hybrid(
             b.party.clone(),
             &seed,
             &x,
+            xwing.as_ref(),
             b.tls_spki_sha256,
             None,
             b.not_before,

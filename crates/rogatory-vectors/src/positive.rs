@@ -19,7 +19,7 @@ pub(crate) fn all(g: &mut Generator) -> Result<(), Error> {
     metadata(g)?;
     g.ok(
         "trailer",
-        "A trailer whose envelope holds a whole field, a partly redacted field and a removed field, with two stanzas of equal length.",
+        "A trailer whose envelope holds a whole field, a partly redacted field and a removed field, with two stanzas whose ciphertexts have equal length: an X25519 stanza and an X-Wing stanza.",
         &s::trailer()?,
     )?;
     g.ok(
@@ -47,6 +47,11 @@ pub(crate) fn all(g: &mut Generator) -> Result<(), Error> {
         "party_card",
         "A self-signed party card: party id, Ed25519 and X25519 keys, TLS SPKI pin and validity.",
         &s::card("de.bka")?,
+    )?;
+    g.ok(
+        "party_card_hybrid",
+        "A self-signed party card with an X-Wing hybrid key (ML-KEM-768 encapsulation key and X25519 key, 1216 bytes) after its validity.",
+        &s::hybrid_card("nl.om")?,
     )?;
     g.ok(
         "trust_entry",

@@ -10,7 +10,7 @@ use rogatory_wire::{
     FieldLeaves, Footer, KeyId, LeafTable, MediaType, Metadata, OnwardConsent, PackageId,
     PartyCard, PartyId, PartyRef, PartySet, Prelude, Priority, Provenance, PublicKey, Salt,
     SegmentRange, SegmentSet, Signature, SignatureBlock, Stanza, Tag, TagSet, Text, Timestamp,
-    Token, Trailer, TrustEntry, limits,
+    Token, Trailer, TrustEntry, XWingCiphertext, XWingPublicKey, limits,
 };
 
 use crate::Error;
@@ -319,8 +319,20 @@ pub(crate) fn envelope_redacted() -> Result<Vec<EnvelopeDescriptor>, Error> {
 pub const STANZA_LEN: usize = 32 + 8 + 3 * 33 + 16;
 
 pub(crate) fn stanza(label: &str) -> Result<Stanza, Error> {
-    Ok(Stanza {
+    Ok(Stanza::X25519 {
         enc: PublicKey(pseudo(&format!("stanza enc {label}"))),
+        ciphertext: Bytes::new(pseudo_vec(&format!("stanza ct {label}"), STANZA_LEN))?,
+    })
+}
+
+/// An X-Wing stanza: a 1120-byte encapsulated key, the ciphertext as long
+/// as an X25519 stanza's.
+pub(crate) fn hybrid_stanza(label: &str) -> Result<Stanza, Error> {
+    Ok(Stanza::XWing {
+        enc: Box::new(XWingCiphertext::from_slice(&pseudo_vec(
+            &format!("stanza x-wing enc {label}"),
+            XWingCiphertext::LEN,
+        ))?),
         ciphertext: Bytes::new(pseudo_vec(&format!("stanza ct {label}"), STANZA_LEN))?,
     })
 }
@@ -357,7 +369,7 @@ pub(crate) fn trailer() -> Result<Trailer, Error> {
         metadata_commitment: digest("metadata commitment"),
         leaves: leaf_table(&[3, 3, 3]),
         fields: envelope_redacted()?,
-        stanzas: vec![stanza("de.bka")?, stanza("fr.pnat")?],
+        stanzas: vec![stanza("de.bka")?, hybrid_stanza("fr.pnat")?],
         signature: signature_block(),
     })
 }
@@ -523,9 +535,20 @@ pub(crate) fn card(p: &str) -> Result<PartyCard, Error> {
             tls_spki_sha256: digest(&format!("tls spki {p}")),
             not_before: Timestamp(T_CARD_FROM),
             not_after: Timestamp(T_CARD_UNTIL),
+            hybrid_key: None,
         },
         signature: Signature(pseudo(&format!("card signature {p}"))),
     })
+}
+
+/// A party card with an X-Wing hybrid key.
+pub(crate) fn hybrid_card(p: &str) -> Result<PartyCard, Error> {
+    let mut c = card(p)?;
+    c.body.hybrid_key = Some(XWingPublicKey::from_slice(&pseudo_vec(
+        &format!("x-wing {p}"),
+        XWingPublicKey::LEN,
+    ))?);
+    Ok(c)
 }
 
 pub(crate) fn trust_entry(

@@ -6,7 +6,7 @@ use crate::codec::Wire;
 use crate::error::WireError;
 use crate::limits;
 use crate::primitives::{
-    Clearances, Digest, KeyId, PartyId, PublicKey, ShortText, Signature, Timestamp,
+    Clearances, Digest, KeyId, PartyId, PublicKey, ShortText, Signature, Timestamp, XWingPublicKey,
 };
 
 /// What a party card says; its owner signs it.
@@ -24,6 +24,9 @@ pub struct CardBody {
     pub not_before: Timestamp,
     /// Last second the card is valid (inclusive).
     pub not_after: Timestamp,
+    /// X-Wing public key (post-quantum hybrid key wrap, spec §6.3); a
+    /// sender wraps to it instead of `agreement_key` when it is present.
+    pub hybrid_key: Option<XWingPublicKey>,
 }
 
 /// A self-signed party card.

@@ -52,10 +52,11 @@ pub use ledger::{EventRef, LedgerAction, LedgerEntry, LedgerLine};
 pub use package::{
     ContentDescriptor, EnvelopeDescriptor, FieldBody, FieldKind, FieldLeaves, Footer, LeafTable,
     Metadata, OnwardConsent, PartyRef, Prelude, Priority, Provenance, SegmentRange, SegmentSet,
-    SignatureBlock, Stanza, Trailer,
+    SignatureBlock, Stanza, StanzaKem, Trailer,
 };
 pub use primitives::{
     Bytes, CategorySet, Clearances, Digest, FieldName, KeyId, MediaType, PackageId, PartyId,
     PartySet, PublicKey, Salt, Set, ShortText, Signature, Tag, TagSet, Text, Timestamp, Token,
+    XWingCiphertext, XWingPublicKey,
 };
 pub use session::{Frame, Offer, RejectReason};

@@ -41,7 +41,7 @@ pub const EVENTS_MAX: usize = 65_536;
 /// One encoded ledger line.
 pub const LEDGER_LINE_MAX: usize = 64 << 10;
 /// One encoded party card.
-pub const CARD_MAX: usize = 1024;
+pub const CARD_MAX: usize = 2048;
 /// One encoded trust-store entry.
 pub const TRUST_ENTRY_MAX: usize = 32 << 10;
 /// Payload bytes in one session data frame (1 MiB).

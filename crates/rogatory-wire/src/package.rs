@@ -9,7 +9,7 @@ use crate::error::WireError;
 use crate::limits;
 use crate::primitives::{
     Bytes, CategorySet, Digest, FieldName, KeyId, MediaType, PackageId, PartyId, PartySet,
-    PublicKey, Signature, TagSet, Text, Timestamp, bounded_seq, check_count, check_strictly_sorted,
+    PublicKey, Signature, TagSet, Text, Timestamp, XWingCiphertext, bounded_seq, check_count, check_strictly_sorted,
     de_error,
 };
 
@@ -70,13 +70,65 @@ impl Wire for Prelude {
 }
 
 /// A recipient stanza: an HPKE-wrapped key bundle (spec §6.3). It carries no
-/// identity; a recipient tries its key on each.
+/// identity; a recipient tries its key on each. Its variant names the KEM
+/// it was wrapped with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stanza {
-    /// HPKE encapsulated key (X25519 public key).
-    pub enc: PublicKey,
-    /// HPKE ciphertext of the padded key bundle.
-    pub ciphertext: Bytes<{ limits::STANZA_CIPHERTEXT_MAX }>,
+pub enum Stanza {
+    /// DHKEM(X25519, HKDF-SHA256), to a card's `agreement_key`.
+    X25519 {
+        /// HPKE encapsulated key (an ephemeral X25519 public key).
+        enc: PublicKey,
+        /// HPKE ciphertext of the padded key bundle.
+        ciphertext: Bytes<{ limits::STANZA_CIPHERTEXT_MAX }>,
+    },
+    /// X-Wing (ML-KEM-768 + X25519), to a card's `hybrid_key`.
+    XWing {
+        /// HPKE encapsulated key (an X-Wing ciphertext).
+        enc: Box<XWingCiphertext>,
+        /// HPKE ciphertext of the padded key bundle.
+        ciphertext: Bytes<{ limits::STANZA_CIPHERTEXT_MAX }>,
+    },
+}
+
+/// The KEM of a stanza.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StanzaKem {
+    /// DHKEM(X25519, HKDF-SHA256), HPKE KEM id `0x0020`.
+    X25519,
+    /// X-Wing, HPKE KEM id `0x647a`.
+    XWing,
+}
+
+impl Stanza {
+    /// The HPKE ciphertext of the padded key bundle.
+    pub fn ciphertext(&self) -> &Bytes<{ limits::STANZA_CIPHERTEXT_MAX }> {
+        match self {
+            Stanza::X25519 { ciphertext, .. } | Stanza::XWing { ciphertext, .. } => ciphertext,
+        }
+    }
+
+    /// The HPKE ciphertext, to change in place.
+    pub fn ciphertext_mut(&mut self) -> &mut Bytes<{ limits::STANZA_CIPHERTEXT_MAX }> {
+        match self {
+            Stanza::X25519 { ciphertext, .. } | Stanza::XWing { ciphertext, .. } => ciphertext,
+        }
+    }
+
+    /// The HPKE encapsulated key's bytes.
+    pub fn enc(&self) -> &[u8] {
+        match self {
+            Stanza::X25519 { enc, .. } => enc.as_ref(),
+            Stanza::XWing { enc, .. } => enc.as_ref().as_ref(),
+        }
+    }
+
+    /// The KEM the stanza was wrapped with.
+    pub fn kem(&self) -> StanzaKem {
+        match self {
+            Stanza::X25519 { .. } => StanzaKem::X25519,
+            Stanza::XWing { .. } => StanzaKem::XWing,
+        }
+    }
 }
 
 /// How a field's plaintext is cut into segments (spec §7.2).
@@ -736,7 +788,7 @@ pub(crate) fn check_stanzas(stanzas: &[Stanza]) -> Result<(), WireError> {
         .ok_or_else(|| WireError::invalid(WHAT, "no recipient stanza"))?;
     if stanzas
         .iter()
-        .any(|s| s.ciphertext.len() != first.ciphertext.len())
+        .any(|s| s.ciphertext().len() != first.ciphertext().len())
     {
         return Err(WireError::invalid(
             WHAT,
@@ -794,7 +846,7 @@ impl Wire for Footer {
 impl Wire for Vec<Stanza> {
     const NAME: &'static str = "stanzas";
     const MAX_ENCODED: usize =
-        8 + limits::RECIPIENTS_MAX * (32 + 8 + limits::STANZA_CIPHERTEXT_MAX);
+        8 + limits::RECIPIENTS_MAX * (4 + XWingCiphertext::LEN + 8 + limits::STANZA_CIPHERTEXT_MAX);
 
     fn validate(&self) -> Result<(), WireError> {
         check_stanzas(self)

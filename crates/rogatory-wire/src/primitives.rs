@@ -158,6 +158,16 @@ fixed_bytes!(
     /// A 32-byte random salt.
     Salt, 32
 );
+fixed_bytes!(
+    /// An X-Wing (ML-KEM-768 + X25519) public key: the 1184-byte ML-KEM-768
+    /// encapsulation key followed by the 32-byte X25519 public key (spec §3.1).
+    XWingPublicKey, 1216
+);
+fixed_bytes!(
+    /// An X-Wing ciphertext: the 1088-byte ML-KEM-768 ciphertext followed by
+    /// the 32-byte ephemeral X25519 public key (spec §6.3).
+    XWingCiphertext, 1120
+);
 
 /// A variable-length byte string of at most `MAX` bytes.
 #[derive(Clone, PartialEq, Eq, Default)]

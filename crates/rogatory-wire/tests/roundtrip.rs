@@ -18,7 +18,7 @@ use rogatory_wire::{
     LedgerLine, MediaType, Metadata, Offer, OnwardConsent, PackageId, PartyCard, PartyId, PartyRef,
     PartySet, Prelude, Priority, Provenance, PublicKey, RejectReason, Removal, Salt, SegmentRange,
     SegmentSet, ShortText, Signature, SignatureBlock, Stanza, Tag, TagSet, Text, Timestamp, Token,
-    Trailer, TrustEntry, Wire, decode, encode, limits,
+    Trailer, TrustEntry, Wire, XWingCiphertext, XWingPublicKey, decode, encode, limits,
 };
 
 const CASES: u32 = 256;
@@ -293,10 +293,23 @@ fn envelope() -> impl Strategy<Value = Vec<EnvelopeDescriptor>> {
 }
 
 fn stanza(len: usize) -> impl Strategy<Value = Stanza> {
-    (public_key(), prop::collection::vec(any::<u8>(), len)).prop_map(|(enc, ct)| Stanza {
-        enc,
-        ciphertext: Bytes::new(ct).unwrap(),
-    })
+    (
+        public_key(),
+        any::<bool>(),
+        any::<u8>(),
+        prop::collection::vec(any::<u8>(), len),
+    )
+        .prop_map(|(enc, hybrid, fill, ct)| {
+            let ciphertext = Bytes::new(ct).unwrap();
+            if hybrid {
+                Stanza::XWing {
+                    enc: Box::new(XWingCiphertext([fill; XWingCiphertext::LEN])),
+                    ciphertext,
+                }
+            } else {
+                Stanza::X25519 { enc, ciphertext }
+            }
+        })
 }
 
 fn trailer() -> impl Strategy<Value = Trailer> {
@@ -486,9 +499,10 @@ fn party_card() -> impl Strategy<Value = PartyCard> {
         timestamp(),
         timestamp(),
         signature(),
+        prop::option::of(any::<u8>()),
     )
         .prop_map(
-            |(party, signing_key, agreement_key, tls, a, b, signature)| PartyCard {
+            |(party, signing_key, agreement_key, tls, a, b, signature, hybrid)| PartyCard {
                 body: CardBody {
                     party,
                     signing_key,
@@ -496,6 +510,7 @@ fn party_card() -> impl Strategy<Value = PartyCard> {
                     tls_spki_sha256: tls,
                     not_before: a.min(b),
                     not_after: a.max(b),
+                    hybrid_key: hybrid.map(|b| XWingPublicKey([b; XWingPublicKey::LEN])),
                 },
                 signature,
             },

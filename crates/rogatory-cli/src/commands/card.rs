@@ -43,7 +43,13 @@ pub fn rotate(args: &CardRotateArgs, out: &mut dyn Write) -> Result<()> {
         Some(d) => parse_date_end(d)?,
         None => two_years_after(effective)?,
     };
-    let new = Identity::generate(old.party().clone(), effective, not_after, &mut system_rng())?;
+    let new = Identity::generate_with(
+        old.party().clone(),
+        effective,
+        not_after,
+        old.card().body.hybrid_key.is_some(),
+        &mut system_rng(),
+    )?;
     let rotation = sign_rotation(&old, new.card(), effective)?;
     let dir = match &args.out_dir {
         Some(d) => d.clone(),

@@ -37,7 +37,13 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir).map_err(CliError::io_path("creating", &args.out_dir))?;
 
-    let identity = Identity::generate(party, not_before, not_after, &mut system_rng())?;
+    let identity = Identity::generate_with(
+        party,
+        not_before,
+        not_after,
+        !args.classical,
+        &mut system_rng(),
+    )?;
     let card_bytes =
         encode(identity.card()).map_err(CliError::wire(format!("card of {}", identity.party())))?;
     let protected = write_key(&key_path, &identity, &args.protection)?;

@@ -29,6 +29,22 @@ pub fn party(name: &str, seed: u8) -> Identity {
     .unwrap()
 }
 
+/// A party whose card carries an X-Wing hybrid key.
+#[allow(dead_code)]
+pub fn hybrid_party(name: &str, seed: u8) -> Identity {
+    Identity::from_secrets_with_hybrid(
+        PartyId::new(name).unwrap(),
+        &Key32::from_bytes([seed; 32]),
+        &Key32::from_bytes([seed.wrapping_add(100); 32]),
+        Some(&Key32::from_bytes([seed.wrapping_add(200); 32])),
+        Digest([seed; 32]),
+        None,
+        Timestamp(1_700_000_000),
+        Timestamp(1_900_000_000),
+    )
+    .unwrap()
+}
+
 pub fn tag(s: &str) -> Tag {
     Tag::new(s).unwrap()
 }
