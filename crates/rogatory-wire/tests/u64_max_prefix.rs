@@ -149,7 +149,8 @@ fn trust_entry() {
     refused::<TrustEntry>(&MAX, OVER);
     // The clearances' count after a valid party, key id and card.
     let party = cat(&[&6u64.to_le_bytes(), b"de.bka"]);
-    let card = cat(&[&party, &[0x55; 32 * 3], &[0; 16], &[0x66; 64]]);
+    // keys and pin, validity, no hybrid key, signature.
+    let card = cat(&[&party, &[0x55; 32 * 3], &[0; 16], &[0], &[0x66; 64]]);
     refused::<TrustEntry>(&cat(&[&party, &[0x77; 32], &card, &MAX]), OVER);
 }
 
