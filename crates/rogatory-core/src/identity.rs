@@ -7,8 +7,8 @@ use std::fmt;
 use ed25519_dalek::{Signer as _, SigningKey};
 use rand_core::CryptoRng;
 use rogatory_wire::{
-    CardBody, Digest, KeyId, PartyCard, PartyId, PublicKey, Signature, Timestamp,
-    decode, encode, labels,
+    CardBody, Digest, KeyId, PartyCard, PartyId, PublicKey, Signature, Timestamp, decode, encode,
+    labels,
 };
 use x25519_dalek::StaticSecret;
 

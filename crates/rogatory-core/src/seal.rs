@@ -633,3 +633,30 @@ pub fn stanzas_digest(stanzas: &[Stanza]) -> Result<Digest> {
     let bytes = encode(&stanzas.to_vec()).map_err(CoreError::malformed(Place::Stanzas))?;
     Ok(sha256(&[labels::HASH_STANZAS, &bytes]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The examples of spec §8.5, one per stanza variant.
+    #[test]
+    fn the_spec_stanzas_digest_examples_hold() {
+        let ciphertext = || Bytes::new(vec![0x88; 118]).unwrap();
+        let classical = Stanza::X25519 {
+            enc: PublicKey([0x77; 32]),
+            ciphertext: ciphertext(),
+        };
+        assert_eq!(
+            stanzas_digest(&[classical]).unwrap().to_hex(),
+            "474c263427129e5a4590f794955ddce5fbfec55af8d928a48f7bc633860ecb16"
+        );
+        let hybrid = Stanza::XWing {
+            enc: Box::new(rogatory_wire::XWingCiphertext::from_slice(&[0x77; 1120]).unwrap()),
+            ciphertext: ciphertext(),
+        };
+        assert_eq!(
+            stanzas_digest(&[hybrid]).unwrap().to_hex(),
+            "9c9a1bc05dc7f3080f02aa94ed37750133ae64e78d6634ea9af8da3b8de0fbde"
+        );
+    }
+}

@@ -221,8 +221,7 @@ impl<'a> Unwrapper<'a> {
             Some(seed) => Self {
                 identity,
                 x25519: None,
-                xwing: <HybridKem as hpke::Kem>::PrivateKey::from_bytes(seed.expose_secret())
-                    .ok(),
+                xwing: <HybridKem as hpke::Kem>::PrivateKey::from_bytes(seed.expose_secret()).ok(),
             },
             None => {
                 let mut sk_bytes = identity.agreement_secret().to_bytes();
@@ -237,7 +236,12 @@ impl<'a> Unwrapper<'a> {
         }
     }
 
-    fn try_unwrap(&self, stanza: &Stanza, package_id: &PackageId, fields: usize) -> Option<KeyBundle> {
+    fn try_unwrap(
+        &self,
+        stanza: &Stanza,
+        package_id: &PackageId,
+        fields: usize,
+    ) -> Option<KeyBundle> {
         use crate::identity::Signer;
         if stanza.ciphertext().len() != stanza_ciphertext_len(fields) {
             return None;

@@ -9,8 +9,8 @@ use crate::error::WireError;
 use crate::limits;
 use crate::primitives::{
     Bytes, CategorySet, Digest, FieldName, KeyId, MediaType, PackageId, PartyId, PartySet,
-    PublicKey, Signature, TagSet, Text, Timestamp, XWingCiphertext, bounded_seq, check_count, check_strictly_sorted,
-    de_error,
+    PublicKey, Signature, TagSet, Text, Timestamp, XWingCiphertext, bounded_seq, check_count,
+    check_strictly_sorted, de_error,
 };
 
 /// The magic bytes that open every package.

@@ -44,7 +44,7 @@ def main() -> int:
     if default:
         from .internals import run_internals
 
-        stages.append(("python internals (spec examples, RFC 9180 A.2.1)", lambda: run_internals(res)))
+        stages.append(("python internals (spec examples, RFC 9180 A.2.1, X-Wing)", lambda: run_internals(res, args.vectors)))
     counts: dict[str, int] = {}
     stages.append(("vectors", lambda: counts.update(run_vectors(peer, res, args.vectors, args.work / "vectors", args.jobs))))
     world_pkgs: dict[str, dict[str, Path]] = {}

@@ -1,7 +1,8 @@
 """Packages, extracts, redactions and key files crossing between the peer and the
 reference binaries, with no network (the transport cases are in transport_cases.py).
 
-Parties: ``de.bka``, ``fr.pnat``, ``nl.om`` made by ``rogatory keygen`` (Rust key files);
+Parties: ``de.bka``, ``fr.pnat``, ``nl.om`` made by ``rogatory keygen`` (Rust key files;
+``fr.pnat`` with ``--classical``, so that every package mixes X-Wing and X25519 stanzas);
 ``py.alpha`` and ``py.stranger`` made by the peer's ``keygen`` (its own key files, TLS
 identity and card). Trust stores are written by ``rogatory trust add`` (spec §3.3 files)
 and read by both implementations.
@@ -56,7 +57,7 @@ def make_world(peer: Peer, rust: Rust, res: Results, root: Path) -> World:
     keys, pykeys = root / "keys", root / "pykeys"
     (root / "in").mkdir(parents=True, exist_ok=True)
     for p in ("de.bka", "fr.pnat", "nl.om"):
-        r = rust.keygen(p, keys)
+        r = rust.keygen(p, keys, classical=p == "fr.pnat")
         res.record("setup", f"rogatory keygen {p}", r.rc == 0, r.err)
     for p in ("py.alpha", "py.stranger"):
         r = peer("keygen", "--party", p, "--out-dir", pykeys)
@@ -200,7 +201,8 @@ def stanza_bound_case(peer: Peer, rust: Rust, res: Results, w: World, pkg: Path)
         return
     for size, readable in ((135220, True), (135221, False)):
         v = dict(t["value"])
-        v["stanzas"] = [{"enc": s["enc"], "ciphertext": os.urandom(size).hex()} for s in v["stanzas"]]
+        v["stanzas"] = [{kem: {"enc": st["enc"], "ciphertext": os.urandom(size).hex()}}
+                        for s in v["stanzas"] for kem, st in s.items()]
         (w.root / f"b1-{size}.json").write_text(json.dumps(v))
         peer("encode", "trailer", w.root / f"b1-{size}.json", "--out", w.root / f"b1-{size}.bin")
         nt = (w.root / f"b1-{size}.bin").read_bytes()

@@ -1,5 +1,6 @@
 """Checks of the Python implementation's internals against the worked examples printed in
-the spec (inputs and outputs both from spec/rogatory-v1.md) and RFC 9180 Appendix A.2.1.
+the spec (inputs and outputs both from spec/rogatory-v1.md), RFC 9180 Appendix A.2.1 and
+the published X-Wing vectors (spec/vectors/external/xwing_kem.json).
 
 Only run when the peer is the default Python implementation: a foreign peer exposes no
 internals, its cryptography is exercised by the vectors and the cross cases instead.
@@ -7,6 +8,8 @@ internals, its cryptography is exercised by the vectors and the cross cases inst
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Callable
 
 from .util import Results
@@ -14,8 +17,8 @@ from .util import Results
 G = "spec examples"
 
 
-def run_internals(res: Results) -> None:
-    from rogatory_py import hpke, merkle, primitives as P
+def run_internals(res: Results, vectors: Path) -> None:
+    from rogatory_py import hpke, merkle, primitives as P, xwing
     from rogatory_py import structures as S
     from rogatory_py.container import make_footer
     from rogatory_py.custody import event_hash, stanzas_digest
@@ -92,8 +95,16 @@ def run_internals(res: Results) -> None:
        lambda: package_digest_from(S.prelude_bytes(pid), b"\xee" * 20, b"\xcc" * 32, [2, 1], merkle.mth(three)))
     ex("§8.4 package digest, one field", "cfb044dfd95c6605abb1805eb37527fcc8a716535836d8b2ffaa0c6cc52c414e",
        lambda: package_digest_from(S.prelude_bytes(pid), b"\xee" * 20, b"\xcc" * 32, [3], merkle.mth(three)))
-    ex("§8.5 stanzas digest", "3d14c7c03f1d6465d6875afb02d5bcf2a85c7f7785bc2d2512a6c530e6fad8b4",
-       lambda: stanzas_digest([{"enc": b"\x77" * 32, "ciphertext": b"\x88" * 118}]))
+    ex("§8.5 stanzas digest, X25519", "474c263427129e5a4590f794955ddce5fbfec55af8d928a48f7bc633860ecb16",
+       lambda: stanzas_digest([Variant("X25519", {"enc": b"\x77" * 32, "ciphertext": b"\x88" * 118})]))
+    ex("§8.5 stanzas digest, XWing", "9c9a1bc05dc7f3080f02aa94ed37750133ae64e78d6634ea9af8da3b8de0fbde",
+       lambda: stanzas_digest([Variant("XWing", {"enc": b"\x77" * 1120, "ciphertext": b"\x88" * 118})]))
+    ex("§3.1 placeholder card", "0600000000000000" + b"de.bka".hex() + "01" * 32 + "02" * 32 + "03" * 32
+       + "00d2496b00000000" + "00b33f7100000000" + "00" + "04" * 64,
+       lambda: S.PARTY_CARD.encode({"body": {"party": "de.bka", "signing_key": b"\x01" * 32,
+                                             "agreement_key": b"\x02" * 32, "tls_spki_sha256": b"\x03" * 32,
+                                             "not_before": 1800000000, "not_after": 1900000000,
+                                             "hybrid_key": None}, "signature": b"\x04" * 64}))
     ex("§9.3 footer",
        "2c000100000000000010000000000000b004000000000000020000008ba0a81db758fb60c2a447407259b52d8751364992a4fcdecf02de310213cc925247545259454e44",
        lambda: make_footer(65580, 4096, 1200, 2))
@@ -110,3 +121,8 @@ def run_internals(res: Results) -> None:
         res.record("rfc9180", f"A.2.1 reproduced ({', '.join(checked)})", True)
     except AssertionError as e:
         res.record("rfc9180", "A.2.1", False, str(e))
+    try:
+        n = xwing.self_test(json.loads((vectors / "external" / "xwing_kem.json").read_text("utf-8")))
+        res.record("xwing", f"{n} published X-Wing vectors: seed → public key, decapsulation, round trip", n > 0)
+    except (AssertionError, OSError, ValueError, KeyError) as e:
+        res.record("xwing", "published X-Wing vectors", False, str(e))

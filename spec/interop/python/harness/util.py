@@ -81,14 +81,18 @@ class Rust:
         help_text = run([self.rogatory, "keygen", "--help"]).out
         self.no_passphrase = ["--no-passphrase"] if "--no-passphrase" in help_text else []
         self.protected_keys = "ROGATORY_NEW_PASSPHRASE_FILE" in help_text
+        self.classical = ["--classical"] if "--classical" in help_text else []
         card_help = run([self.rogatory, "card", "--help"]).out
         self.lifecycle = "rotate" in card_help and "revoke" in card_help
 
     def __call__(self, *args: object, cwd: Optional[Path] = None, timeout: int = CALL_TIMEOUT) -> Run:
         return run([self.rogatory] + [str(a) for a in args], cwd=cwd, timeout=timeout)
 
-    def keygen(self, party: str, out_dir: Path) -> Run:
-        return self("keygen", *self.no_passphrase, "--party", party, "--out-dir", str(out_dir))
+    def keygen(self, party: str, out_dir: Path, classical: bool = False) -> Run:
+        """A hybrid card by default (when the binaries make them); ``classical`` asks for an
+        X25519-only card."""
+        extra = self.classical if classical else []
+        return self("keygen", *self.no_passphrase, *extra, "--party", party, "--out-dir", str(out_dir))
 
 
 @dataclass
@@ -147,10 +151,15 @@ def write_trust(path: Path, entries: Sequence[tuple[str, str, str, Sequence[str]
     path.write_text("\n".join(lines), "utf-8")
 
 
-def write_key_file(path: Path, card: bytes, ed25519_seed: bytes, x25519_secret: bytes) -> None:
-    """An unprotected secret key file without TLS key (spec §3.4), mode 0600."""
+def write_key_file(
+    path: Path, card: bytes, ed25519_seed: bytes, x25519_secret: bytes, xwing_seed: Optional[bytes] = None
+) -> None:
+    """An unprotected secret key file without TLS key (spec §3.4), mode 0600; with the X-Wing
+    seed of a hybrid card when there is one."""
     data = b"RGTRYKEY" + (1).to_bytes(2, "little") + len(card).to_bytes(8, "little") + card
-    data += ed25519_seed + x25519_secret + b"\x00"
+    data += ed25519_seed + x25519_secret
+    data += b"\x00" if xwing_seed is None else b"\x01" + xwing_seed
+    data += b"\x00"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)

@@ -42,7 +42,9 @@ def _setup_parties(d: dict[str, Any], work: Path) -> tuple[Path, dict[str, Path]
         s = p.get("test_secrets")
         if s:
             kp = work / f"{p['party']}.key"
-            write_key_file(kp, bytes.fromhex(p["card"]), bytes.fromhex(s["ed25519_seed"]), bytes.fromhex(s["x25519_secret"]))
+            xw = s.get("xwing_seed")
+            write_key_file(kp, bytes.fromhex(p["card"]), bytes.fromhex(s["ed25519_seed"]),
+                           bytes.fromhex(s["x25519_secret"]), bytes.fromhex(xw) if xw else None)
             keys[p["party"]] = kp
     return trust, keys
 

@@ -74,7 +74,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
     nb = parse_date(args.valid_from) if args.valid_from else utc_day_start()
     na = parse_date(args.valid_until, end_of_day=True) if args.valid_until else nb + 2 * 365 * 86400 + 86399
-    k = keygen(args.party, nb, na)
+    k = keygen(args.party, nb, na, hybrid=not args.classical)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_private_file(out / f"{args.party}.key", k.encode())
@@ -295,6 +295,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out-dir", required=True)
     s.add_argument("--valid-from")
     s.add_argument("--valid-until")
+    s.add_argument("--classical", action="store_true", help="a card without an X-Wing hybrid key")
     s.set_defaults(fn=cmd_keygen)
 
     s = sub.add_parser("trust-add", help="add a card to a trust store")

@@ -56,7 +56,7 @@ def event_message(ev: dict[str, Any]) -> bytes:
     return LABEL_SIG_EVENT + EVENT_CLEAR.encode(ev["clear"]) + P.sha256(ev["details"])
 
 
-def stanzas_digest(stanzas: Sequence[dict[str, Any]]) -> bytes:
+def stanzas_digest(stanzas: Sequence[Any]) -> bytes:
     """``SHA-256(label "rogatory/v1 stanzas" || encode(seq of stanzas))`` (§8.5)."""
     return P.sha256(LABEL_STANZAS, _STANZAS.encode(list(stanzas)))
 

@@ -1,6 +1,7 @@
-"""RFC 9180 HPKE, base mode, single-shot, for the one suite of spec §6.3:
+"""RFC 9180 HPKE, base mode, single-shot, for the two KEMs of spec §6.3:
 
-    KEM 0x0020 DHKEM(X25519, HKDF-SHA256), KDF 0x0001 HKDF-SHA256, AEAD 0x0003 ChaCha20Poly1305
+    KEM 0x0020 DHKEM(X25519, HKDF-SHA256) or 0x647a X-Wing, KDF 0x0001 HKDF-SHA256,
+    AEAD 0x0003 ChaCha20Poly1305
 
 built on the primitives of :mod:`primitives`. Only what a recipient stanza needs:
 ``SealBase`` / ``OpenBase`` (RFC 9180 §6.1) with sequence number 0, and
@@ -12,8 +13,10 @@ from __future__ import annotations
 from typing import Optional
 
 from . import primitives as P
+from . import xwing
 
 KEM_ID = 0x0020
+XWING_KEM_ID = 0x647a
 KDF_ID = 0x0001
 AEAD_ID = 0x0003
 N_SECRET = 32
@@ -22,7 +25,12 @@ N_N = 12
 N_ENC = 32
 
 _KEM_SUITE = b"KEM" + KEM_ID.to_bytes(2, "big")
-_HPKE_SUITE = b"HPKE" + KEM_ID.to_bytes(2, "big") + KDF_ID.to_bytes(2, "big") + AEAD_ID.to_bytes(2, "big")
+
+
+def _hpke_suite(kem_id: int) -> bytes:
+    return b"HPKE" + kem_id.to_bytes(2, "big") + KDF_ID.to_bytes(2, "big") + AEAD_ID.to_bytes(2, "big")
+
+
 MODE_BASE = 0x00
 
 
@@ -67,14 +75,16 @@ def decap(enc: bytes, sk_r: bytes) -> bytes:
     return _extract_and_expand(dh, enc + pk_r)
 
 
-def key_schedule(shared_secret: bytes, info: bytes) -> tuple[bytes, bytes]:
-    """``KeyScheduleS/R`` in base mode (RFC 9180 §5.1): ``(key, base_nonce)``."""
-    psk_id_hash = _labeled_extract(_HPKE_SUITE, b"", b"psk_id_hash", b"")
-    info_hash = _labeled_extract(_HPKE_SUITE, b"", b"info_hash", info)
+def key_schedule(shared_secret: bytes, info: bytes, kem_id: int = KEM_ID) -> tuple[bytes, bytes]:
+    """``KeyScheduleS/R`` in base mode (RFC 9180 §5.1): ``(key, base_nonce)``; the suite id
+    names the KEM that gave ``shared_secret``."""
+    suite = _hpke_suite(kem_id)
+    psk_id_hash = _labeled_extract(suite, b"", b"psk_id_hash", b"")
+    info_hash = _labeled_extract(suite, b"", b"info_hash", info)
     ks_context = bytes([MODE_BASE]) + psk_id_hash + info_hash
-    secret = _labeled_extract(_HPKE_SUITE, shared_secret, b"secret", b"")
-    key = _labeled_expand(_HPKE_SUITE, secret, b"key", ks_context, N_K)
-    base_nonce = _labeled_expand(_HPKE_SUITE, secret, b"base_nonce", ks_context, N_N)
+    secret = _labeled_extract(suite, shared_secret, b"secret", b"")
+    key = _labeled_expand(suite, secret, b"key", ks_context, N_K)
+    base_nonce = _labeled_expand(suite, secret, b"base_nonce", ks_context, N_N)
     return key, base_nonce
 
 
@@ -94,6 +104,22 @@ def open_base(enc: bytes, sk_r: bytes, info: bytes, aad: bytes, ct: bytes) -> by
     """
     shared_secret = decap(enc, sk_r)
     key, nonce = key_schedule(shared_secret, info)
+    return P.aead_decrypt(key, nonce, aad, ct)
+
+
+def seal_base_xwing(pk_r: bytes, info: bytes, aad: bytes, pt: bytes) -> tuple[bytes, bytes]:
+    """``SealBase`` with the X-Wing KEM (0x647a): its ``Encap`` is X-Wing's ``Encapsulate``,
+    whose shared secret enters the key schedule as it is. Raises :class:`xwing.XWingError`."""
+    shared_secret, enc = xwing.encapsulate(pk_r)
+    key, nonce = key_schedule(shared_secret, info, XWING_KEM_ID)
+    return enc, P.aead_encrypt(key, nonce, aad, pt)
+
+
+def open_base_xwing(enc: bytes, seed: bytes, info: bytes, aad: bytes, ct: bytes) -> bytes:
+    """``OpenBase`` with the X-Wing KEM. Raises :class:`xwing.XWingError` or
+    :class:`primitives.AeadError`."""
+    shared_secret = xwing.decapsulate(seed, enc)
+    key, nonce = key_schedule(shared_secret, info, XWING_KEM_ID)
     return P.aead_decrypt(key, nonce, aad, ct)
 
 

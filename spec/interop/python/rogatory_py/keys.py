@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from . import primitives as P
+from . import xwing
 from .encoding import Str
 from .errors import DecodeError, RogatoryError
 from .structures import (
@@ -52,6 +53,7 @@ class Card:
     not_before: int
     not_after: int
     key_id: bytes
+    hybrid_key: Optional[bytes] = None  # the X-Wing public key of a hybrid card (§3.1)
 
     def valid_at(self, t: int) -> bool:
         """``not_before <= t <= not_after`` (§3.1)."""
@@ -63,9 +65,12 @@ class Card:
         return " ".join(h[i : i + 4] for i in range(0, 64, 4))
 
 
-def key_id_of(signing_key: bytes, agreement_key: bytes, tls_spki_sha256: bytes) -> bytes:
-    """``SHA-256(label "rogatory/v1 key-id" || signing || agreement || tls pin)`` (§3.1)."""
-    return P.sha256(LABEL_KEY_ID, signing_key, agreement_key, tls_spki_sha256)
+def key_id_of(
+    signing_key: bytes, agreement_key: bytes, tls_spki_sha256: bytes, hybrid_key: Optional[bytes] = None
+) -> bytes:
+    """``SHA-256(label "rogatory/v1 key-id" || signing || agreement || tls pin [|| hybrid])``
+    (§3.1)."""
+    return P.sha256(LABEL_KEY_ID, signing_key, agreement_key, tls_spki_sha256, hybrid_key or b"")
 
 
 def parse_card(raw: bytes, check_signature: bool = True) -> Card:
@@ -76,6 +81,8 @@ def parse_card(raw: bytes, check_signature: bool = True) -> Card:
         msg = LABEL_SIG_CARD + CARD_BODY.encode(b)
         if not P.ed25519_verify_strict(b["signing_key"], msg, v["signature"]):
             raise RogatoryError("bad_signature", f"card of {b['party']}: self-signature")
+        if b["hybrid_key"] is not None and not xwing.valid_public_key(b["hybrid_key"]):
+            raise RogatoryError("bad_file", f"card of {b['party']}: the hybrid key is not a valid ML-KEM-768 key")
     return Card(
         raw=bytes(raw),
         party=b["party"],
@@ -84,14 +91,21 @@ def parse_card(raw: bytes, check_signature: bool = True) -> Card:
         tls_spki_sha256=b["tls_spki_sha256"],
         not_before=b["not_before"],
         not_after=b["not_after"],
-        key_id=key_id_of(b["signing_key"], b["agreement_key"], b["tls_spki_sha256"]),
+        key_id=key_id_of(b["signing_key"], b["agreement_key"], b["tls_spki_sha256"], b["hybrid_key"]),
+        hybrid_key=b["hybrid_key"],
     )
 
 
 def make_card(
-    party: str, seed: bytes, agreement_secret: bytes, tls_pin: bytes, not_before: int, not_after: int
+    party: str,
+    seed: bytes,
+    agreement_secret: bytes,
+    tls_pin: bytes,
+    not_before: int,
+    not_after: int,
+    hybrid_seed: Optional[bytes] = None,
 ) -> bytes:
-    """Build and self-sign a party card (§3.1)."""
+    """Build and self-sign a party card (§3.1); hybrid with an X-Wing seed."""
     body = {
         "party": party,
         "signing_key": P.ed25519_public(seed),
@@ -99,6 +113,7 @@ def make_card(
         "tls_spki_sha256": tls_pin,
         "not_before": not_before,
         "not_after": not_after,
+        "hybrid_key": None if hybrid_seed is None else xwing.public_key(hybrid_seed),
     }
     enc = CARD_BODY.encode(body)
     return enc + P.ed25519_sign(seed, LABEL_SIG_CARD + enc)
@@ -150,6 +165,7 @@ class KeyFile:
     agreement_secret: bytes
     tls_key_der: Optional[bytes] = None
     tls_cert_der: Optional[bytes] = None
+    hybrid_seed: Optional[bytes] = None  # the X-Wing seed of a hybrid card
 
     @property
     def key_id(self) -> bytes:
@@ -167,6 +183,7 @@ class KeyFile:
         out = KEYFILE_MAGIC + (1).to_bytes(2, "little")
         out += len(self.card.raw).to_bytes(8, "little") + self.card.raw
         out += self.signing_seed + self.agreement_secret
+        out += b"\x00" if self.hybrid_seed is None else b"\x01" + self.hybrid_seed
         if self.tls_key_der is None:
             out += b"\x00"
         else:
@@ -196,8 +213,20 @@ def parse_key_file(data: bytes, name: str = "key file") -> KeyFile:
         raise bad(f"card does not decode ({e.cls})") from None
     if pos + 65 > len(data):
         raise bad("truncated")
-    seed, secret, flag = data[pos : pos + 32], data[pos + 32 : pos + 64], data[pos + 64]
+    seed, secret, hflag = data[pos : pos + 32], data[pos + 32 : pos + 64], data[pos + 64]
     pos += 65
+    hybrid_seed = None
+    if hflag == 1:
+        if pos + 32 > len(data):
+            raise bad("truncated")
+        hybrid_seed = data[pos : pos + 32]
+        pos += 32
+    elif hflag != 0:
+        raise bad("X-Wing flag")
+    if pos + 1 > len(data):
+        raise bad("truncated")
+    flag = data[pos]
+    pos += 1
     tls_key = tls_cert = None
     if flag == 1:
         parts = []
@@ -215,10 +244,12 @@ def parse_key_file(data: bytes, name: str = "key file") -> KeyFile:
         raise bad("TLS flag")
     if pos != len(data):
         raise bad("trailing bytes")
-    remade = make_card(card.party, seed, secret, card.tls_spki_sha256, card.not_before, card.not_after)
+    remade = make_card(
+        card.party, seed, secret, card.tls_spki_sha256, card.not_before, card.not_after, hybrid_seed
+    )
     if remade != card.raw:
         raise bad("the keys do not match the card")
-    return KeyFile(parse_card(card.raw), seed, secret, tls_key, tls_cert)
+    return KeyFile(parse_card(card.raw), seed, secret, tls_key, tls_cert, hybrid_seed)
 
 
 PROTECTED_MAGIC = b"RGTRYPKY"
@@ -290,18 +321,21 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.close(dfd)
 
 
-def keygen(party: str, not_before: int, not_after: int, with_tls: bool = True) -> KeyFile:
-    """Draw a party's keys and self-sign its card (§3.1, §3.4)."""
+def keygen(
+    party: str, not_before: int, not_after: int, with_tls: bool = True, hybrid: bool = True
+) -> KeyFile:
+    """Draw a party's keys and self-sign its card (§3.1, §3.4); hybrid (X-Wing) unless told not."""
     if not Str("PartyId").check(party):
         raise RogatoryError("usage", f"invalid party id {party!r}")
     seed, secret = P.random_bytes(32), P.random_bytes(32)
+    hybrid_seed = P.random_bytes(32) if hybrid else None
     tls_key = tls_cert = None
     pin = bytes(32)
     if with_tls:
         tls_key, tls_cert = make_tls_identity(party)
         pin = spki_sha256_of_cert(tls_cert)
-    raw = make_card(party, seed, secret, pin, not_before, not_after)
-    return KeyFile(parse_card(raw), seed, secret, tls_key, tls_cert)
+    raw = make_card(party, seed, secret, pin, not_before, not_after, hybrid_seed)
+    return KeyFile(parse_card(raw), seed, secret, tls_key, tls_cert, hybrid_seed)
 
 
 # --- Trust store (§3.3) -------------------------------------------------------------------------

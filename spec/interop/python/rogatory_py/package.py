@@ -24,7 +24,8 @@ from .custody import (
 )
 from .encoding import SegmentSet, Variant, u32le
 from .errors import DecodeError, RogatoryError
-from .hpke import open_base
+from .hpke import open_base, open_base_xwing
+from .xwing import XWingError
 from .keys import KeyFile, TrustStore
 from .merkle import mth
 from .stream import (
@@ -196,15 +197,23 @@ def wrap_info(package_id: bytes, key_id: bytes) -> bytes:
 
 
 def open_stanza(pkg: Package, key: KeyFile) -> Optional[tuple[int, bytes, list[Optional[bytes]]]]:
-    """Try the stanzas in trailer order (§6.3 "Opening"); ``(position, mk, field keys)``."""
+    """Try the stanzas in trailer order (§6.3 "Opening"); ``(position, mk, field keys)``.
+
+    A hybrid card's key tries only ``XWing`` stanzas, a classical one only ``X25519`` stanzas:
+    a classical stanza wrapped to a hybrid card is a downgrade and does not open."""
     n = len(pkg.trailer["fields"])
     info = wrap_info(pkg.package_id, key.key_id)
-    for p, st in enumerate(pkg.trailer["stanzas"]):
-        if len(st["ciphertext"]) != bundle_len(n) + 16:
+    kind = "X25519" if key.hybrid_seed is None else "XWing"
+    for p, stanza in enumerate(pkg.trailer["stanzas"]):
+        st = stanza.value
+        if stanza.name != kind or len(st["ciphertext"]) != bundle_len(n) + 16:
             continue
         try:
-            pt = open_base(st["enc"], key.agreement_secret, info, b"", st["ciphertext"])
-        except (P.DhError, P.AeadError):
+            if key.hybrid_seed is None:
+                pt = open_base(st["enc"], key.agreement_secret, info, b"", st["ciphertext"])
+            else:
+                pt = open_base_xwing(st["enc"], key.hybrid_seed, info, b"", st["ciphertext"])
+        except (P.DhError, P.AeadError, XWingError):
             continue
         b = decode_bundle(pt, n)
         if b is not None:

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import primitives as P
+from . import xwing
 from .container import append_event, build_package, load_package, read_package
 from .custody import check_chain, event_hash, make_event, stanzas_digest
 from .encoding import SegmentSet, Str, Variant, safe_file_name
 from .errors import RogatoryError
-from .hpke import seal_base
-from .keys import KeyFile, TrustEntry, TrustStore
+from .hpke import seal_base, seal_base_xwing
+from .keys import Card, KeyFile, TrustEntry, TrustStore
 from .merkle import leaf, mth
 from .package import LABEL_SIG_PACKAGE, encode_bundle, package_digest_from, unlock, verify, wrap_info
 from .stream import (
@@ -116,18 +117,21 @@ def seal(key: KeyFile, trust: TrustStore, req: SealRequest, t: int) -> bytes:
             raise RogatoryError("usage", f"bad media type for {f.name!r}")
         if not f.tags or any(not Str("Tag").check(x) for x in f.tags):
             raise RogatoryError("usage", f"field {f.name!r} needs valid access tags")
-    recips: dict[bytes, tuple[str, bytes, list[str], bool]] = {}
-    recips[key.key_id] = (key.party, key.card.agreement_key, [], True)
+    recips: dict[bytes, tuple[str, Card, list[str], bool]] = {}
+    recips[key.key_id] = (key.party, key.card, [], True)
     for party in req.to:
         e: Optional[TrustEntry] = trust.current(party, t)
         if e is None:
             raise RogatoryError("unknown_party", f"no current card of {party} in the trust store")
         if e.key_id not in recips:
-            recips[e.key_id] = (e.party, e.card.agreement_key, list(e.clearances), False)
+            recips[e.key_id] = (e.party, e.card, list(e.clearances), False)
     if len(recips) > RECIPIENTS_MAX:
         raise RogatoryError("usage", "more than 256 recipients")
-    for kid, (party, ak, _, _) in recips.items():
-        if not P.x25519_contributory(ak):
+    for kid, (party, card, _, _) in recips.items():
+        if card.hybrid_key is not None:
+            if not xwing.valid_public_key(card.hybrid_key):
+                raise RogatoryError("usage", f"recipient {party}: X-Wing key is not valid")
+        elif not P.x25519_contributory(card.agreement_key):
             raise RogatoryError("usage", f"recipient {party}: X25519 key is not contributory")
     # 2. package id and prelude
     pid = P.random_bytes(16)
@@ -215,12 +219,21 @@ def seal(key: KeyFile, trust: TrustStore, req: SealRequest, t: int) -> bytes:
     # 6. bundles and stanzas, shuffled
     wrapped: list[tuple[bytes, dict[str, Any]]] = []
     for kid in order:
-        party, ak, clr, is_self = recips[kid]
+        party, card, clr, is_self = recips[kid]
         keys_for: list[Optional[bytes]] = [
             fk if is_self or all(tg in clr for tg in contents[i]["tags"]) else None for i, fk in enumerate(field_keys)
         ]
-        enc, ct = seal_base(ak, wrap_info(pid, kid), b"", encode_bundle(mk, keys_for))
-        wrapped.append((kid, {"enc": enc, "ciphertext": ct}))
+        bundle = encode_bundle(mk, keys_for)
+        # §6.3: X-Wing to a card with a hybrid key, DHKEM(X25519) to one without
+        if card.hybrid_key is not None:
+            try:
+                enc, ct = seal_base_xwing(card.hybrid_key, wrap_info(pid, kid), b"", bundle)
+            except xwing.XWingError as e:
+                raise RogatoryError("usage", f"recipient {party}: {e}") from None
+            wrapped.append((kid, Variant("XWing", {"enc": enc, "ciphertext": ct})))
+        else:
+            enc, ct = seal_base(card.agreement_key, wrap_info(pid, kid), b"", bundle)
+            wrapped.append((kid, Variant("X25519", {"enc": enc, "ciphertext": ct})))
     secrets.SystemRandom().shuffle(wrapped)
     stanzas = [s for _, s in wrapped]
     # 7. trailer

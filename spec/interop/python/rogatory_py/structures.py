@@ -50,7 +50,7 @@ DETAILS_MAX = 65536
 EVENT_MAX = 1 << 26
 EVENTS_MAX = 65536
 LEDGER_LINE_MAX = 65536
-CARD_MAX = 1024
+CARD_MAX = 2048
 TRUST_ENTRY_MAX = 32768
 DATA_FRAME_MAX = 1 << 20
 FRAME_MAX = 1 << 21
@@ -72,6 +72,8 @@ KEYID = Fixed(32)
 PACKAGEID = Fixed(16)
 SIGNATURE = Fixed(64)
 PUBLICKEY = Fixed(32)
+XWING_PUBLICKEY = Fixed(1216)
+XWING_CIPHERTEXT = Fixed(1120)
 SALT = Fixed(32)
 MAGIC = Fixed(8, as_array=True)
 PARTYID = Str("PartyId")
@@ -104,6 +106,7 @@ CARD_BODY = Struct(
         ("tls_spki_sha256", DIGEST),
         ("not_before", TIMESTAMP),
         ("not_after", TIMESTAMP),
+        ("hybrid_key", Opt(XWING_PUBLICKEY)),
     ],
 )
 PARTY_CARD = Struct("PartyCard", [("body", CARD_BODY), ("signature", SIGNATURE)])
@@ -124,7 +127,7 @@ REVOCATION_BODY = Struct(
     ],
 )
 REVOCATION = Struct("Revocation", [("body", REVOCATION_BODY), ("signature", SIGNATURE)])
-ROTATION_MAX = 1128
+ROTATION_MAX = 32 + CARD_MAX + 8 + 64
 REVOCATION_MAX = 480
 
 TRUST_ENTRY = Struct(
@@ -216,8 +219,13 @@ ENVELOPE_RECORD = Struct(
 # §6.3 Stanza, §8.2 leaf table, §8.4 signature block, §9.2 trailer, §9.3 footer --------------
 # §2.4 STANZA_CIPHERTEXT_MAX = 135 220 is the decoder's bound, as the reference applies it;
 # the field table of §6.3 writes bytes<135232> (see the interop report).
-STANZA = Struct(
-    "Stanza", [("enc", PUBLICKEY), ("ciphertext", Bytes(STANZA_CIPHERTEXT_MAX))]
+# A stanza decodes to Variant("X25519" | "XWing", {"enc": ..., "ciphertext": ...}).
+STANZA = Enum(
+    "Stanza",
+    [
+        ("X25519", Struct("X25519", [("enc", PUBLICKEY), ("ciphertext", Bytes(STANZA_CIPHERTEXT_MAX))])),
+        ("XWing", Struct("XWing", [("enc", XWING_CIPHERTEXT), ("ciphertext", Bytes(STANZA_CIPHERTEXT_MAX))])),
+    ],
 )
 FIELD_LEAVES = Struct("FieldLeaves", [("leaves", Bytes(32 * LEAVES_MAX, digests=True))])
 LEAF_TABLE = Struct("LeafTable", [("fields", Seq(FIELD_LEAVES, 0, FIELDS_MAX))])
@@ -524,7 +532,7 @@ def trailer_rules(t: dict[str, Any]) -> None:
         descriptor_rules(i, d, counts[i])
     if not t["stanzas"]:
         _fail("invalid", "no stanza")
-    lens = {len(s["ciphertext"]) for s in t["stanzas"]}
+    lens = {len(s.value["ciphertext"]) for s in t["stanzas"]}
     if len(lens) != 1:
         _fail("invalid", "stanza ciphertexts of different lengths")
     # Not among the numbered rules of §9.2, but a package has at least one field (§4.4,
