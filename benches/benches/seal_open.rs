@@ -15,8 +15,10 @@
 //!   parses, verifies with no key (BLAKE3 of the ciphertext), unlocks and
 //!   opens the field into a sink, every segment checked against its leaf.
 //! - `package_100MiB_20_fields`: sealing 20 fields of 5 MiB for 1 and for
-//!   30 recipients; `package_20_tiny_fields`: the same with fields of one
-//!   byte, which shows what the recipients cost in absolute terms.
+//!   30 recipients with classical cards (`seal_recipients`), and for 30
+//!   with hybrid cards (`seal_recipients_hybrid`: X-Wing stanzas);
+//!   `package_20_tiny_fields`: the same with fields of one byte, which shows
+//!   what the recipients cost in absolute terms.
 //! - `text_lines`: keyless verification, and verification with opening, of
 //!   a text field of 100 000 and of 1 000 000 lines (one leaf per line).
 //! - `unlock_30_recipients`: keyless verification, verification with
@@ -130,6 +132,12 @@ fn recipients(c: &mut Criterion) {
             b.iter(|| seal_to(&p, &fields, std::io::sink()))
         });
     }
+    let hybrid = parties_with(30, true);
+    g.bench_with_input(
+        BenchmarkId::new("seal_recipients_hybrid", 30),
+        &30,
+        |b, _| b.iter(|| seal_to(&hybrid, &fields, std::io::sink())),
+    );
     g.finish();
     // What the recipients cost in absolute terms: the same 20 fields of one
     // byte each, where the stanzas (one HPKE seal each) are most of the work.
@@ -147,6 +155,11 @@ fn recipients(c: &mut Criterion) {
             b.iter(|| seal_to(&p, &tiny, std::io::sink()))
         });
     }
+    g.bench_with_input(
+        BenchmarkId::new("seal_recipients_hybrid", 30),
+        &30,
+        |b, _| b.iter(|| seal_to(&hybrid, &tiny, std::io::sink())),
+    );
     g.finish();
 }
 

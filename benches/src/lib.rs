@@ -18,11 +18,19 @@ pub fn rng(seed: u8) -> ChaCha20Rng {
     ChaCha20Rng::from_seed([seed; 32])
 }
 
+/// A party with a classical card (X25519 stanzas).
 pub fn party(name: &str, seed: u8) -> Identity {
-    Identity::from_secrets(
+    party_with(name, seed, false)
+}
+
+/// A party whose card is hybrid (`hybrid`: X-Wing stanzas) or classical.
+pub fn party_with(name: &str, seed: u8, hybrid: bool) -> Identity {
+    let hybrid_seed = Key32::from_bytes([seed.wrapping_add(200); 32]);
+    Identity::from_secrets_with_hybrid(
         PartyId::new(name).unwrap(),
         &Key32::from_bytes([seed; 32]),
         &Key32::from_bytes([seed.wrapping_add(100); 32]),
+        hybrid.then_some(&hybrid_seed),
         Digest([seed; 32]),
         None,
         Timestamp(1_700_000_000),
@@ -37,13 +45,20 @@ pub struct Parties {
     pub trust: TrustStore,
 }
 
-/// A sender and `n` recipients cleared for `category:content`.
+/// A sender and `n` recipients cleared for `category:content`, all with
+/// classical cards.
 pub fn parties(n: usize) -> Parties {
-    let sender = party("de.bka", 1);
+    parties_with(n, false)
+}
+
+/// A sender and `n` recipients cleared for `category:content`, all with
+/// hybrid cards (`hybrid`) or all with classical ones.
+pub fn parties_with(n: usize, hybrid: bool) -> Parties {
+    let sender = party_with("de.bka", 1, hybrid);
     let mut trust = TrustStore::new();
     trust.add(sender.card().clone(), vec![]).unwrap();
     let recipients: Vec<Identity> = (0..n)
-        .map(|i| party(&format!("r{i}.example"), 10 + i as u8))
+        .map(|i| party_with(&format!("r{i}.example"), 10 + i as u8, hybrid))
         .collect();
     for r in &recipients {
         trust

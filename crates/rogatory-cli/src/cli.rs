@@ -161,6 +161,16 @@ pub struct KeygenArgs {
     /// whoever later breaks X25519
     #[arg(long)]
     pub classical: bool,
+    /// Make the signing key in the PKCS#11 token with this label (an HSM or
+    /// smartcard), where it stays; the key file then names the token and
+    /// holds only the other keys. The token's PIN comes from
+    /// ROGATORY_PKCS11_PIN_FILE or the terminal
+    #[arg(long, value_name = "LABEL", requires = "pkcs11_module")]
+    pub token: Option<String>,
+    /// The token's PKCS#11 module (its shared library, such as
+    /// /usr/lib/softhsm/libsofthsm2.so)
+    #[arg(long, value_name = "PATH", requires = "token")]
+    pub pkcs11_module: Option<String>,
     #[command(flatten)]
     pub protection: ProtectionArgs,
 }

@@ -11,7 +11,7 @@ use crate::error::{CliError, Result};
 
 /// Reads a secret key file; it must hold a TLS key and certificate.
 pub fn load_identity(path: &Path) -> Result<Arc<Identity>> {
-    let identity = Identity::load_with(path, || crate::passphrase::for_key(path))?;
+    let identity = crate::passphrase::load_key(path)?;
     if identity.tls().is_none() {
         return Err(CliError::usage(format!(
             "key {} holds no TLS key and certificate (make one with `rogatory keygen`)",

@@ -1003,3 +1003,141 @@ fn a_protected_key_opens_with_its_passphrase_only_and_passwd_changes_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("an empty passphrase protects nothing"));
 }
+
+/// A package to a hybrid card (the default of `keygen`) and a classical one
+/// (`keygen --classical`): both open it, `inspect` counts each kind of
+/// stanza, and a hybrid card stripped of its X-Wing key to force the
+/// classical wrap is refused by the trust store.
+#[test]
+fn a_package_mixes_hybrid_and_classical_recipients() {
+    let w = Workdir::new();
+    for party in ["de.bka", "fr.pnat"] {
+        let out = w.ok(&[
+            "keygen",
+            "--no-passphrase",
+            "--party",
+            party,
+            "--out-dir",
+            "keys",
+        ]);
+        assert!(
+            out.contains("key wrap:    X-Wing hybrid (ML-KEM-768 + X25519)"),
+            "{out}"
+        );
+    }
+    let out = w.ok(&[
+        "keygen",
+        "--no-passphrase",
+        "--classical",
+        "--party",
+        "be.fed",
+        "--out-dir",
+        "keys",
+    ]);
+    assert!(out.contains("key wrap:    X25519 (classical)"), "{out}");
+    for party in ["de.bka", "fr.pnat", "be.fed"] {
+        let card = format!("keys/{party}.card");
+        w.ok(&[
+            "trust",
+            "add",
+            "--trust",
+            "trust.toml",
+            "--card",
+            &card,
+            "--clearance",
+            "category:subscriber",
+        ]);
+    }
+    let listed: serde_json::Value =
+        serde_json::from_str(&w.ok(&["trust", "list", "--trust", "trust.toml", "--json"])).unwrap();
+    let hybrid: Vec<(String, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["party"].as_str().unwrap().to_owned(),
+                e["hybrid"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hybrid,
+        [
+            ("be.fed".to_owned(), false),
+            ("de.bka".to_owned(), true),
+            ("fr.pnat".to_owned(), true)
+        ]
+    );
+
+    fs::write(w.path("subscriber.csv"), SUBSCRIBER).unwrap();
+    w.ok(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "fr.pnat",
+        "--to",
+        "be.fed",
+        "--field",
+        "subscriber.csv=subscriber.csv",
+        "--tags",
+        "subscriber.csv=category:subscriber",
+        "--case",
+        "C-1",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-12-31",
+        "-o",
+        "mixed.rgp",
+    ]);
+    let i = w.ok(&["inspect", "mixed.rgp"]);
+    assert!(
+        i.contains("stanzas:     3 (2 X-Wing hybrid, 1 X25519)"),
+        "the sealer, fr.pnat hybrid; be.fed classical: {i}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["inspect", "mixed.rgp", "--json"])).unwrap();
+    assert_eq!(json["hybrid_stanzas"], 2);
+    for party in ["fr.pnat", "be.fed"] {
+        let key = format!("keys/{party}.key");
+        w.ok(&[
+            "open",
+            "--key",
+            &key,
+            "--trust",
+            "trust.toml",
+            "mixed.rgp",
+            "--out-dir",
+            party,
+        ]);
+        assert_eq!(
+            fs::read(w.path(&format!("{party}/subscriber.csv"))).unwrap(),
+            SUBSCRIBER
+        );
+    }
+
+    // A sender's tool that wants the classical wrap for fr.pnat cannot get
+    // a trust store to hold fr.pnat's card without its X-Wing key: the
+    // card's signature covers the key.
+    let card = fs::read(w.path("keys/fr.pnat.card")).unwrap();
+    let flag = 8 + "fr.pnat".len() + 112;
+    assert_eq!(card[flag], 1, "the hybrid key's option flag");
+    let mut stripped = card[..flag].to_vec();
+    stripped.push(0);
+    stripped.extend_from_slice(&card[flag + 1 + 1216..]);
+    fs::write(w.path("stripped.card"), &stripped).unwrap();
+    let f = w.failure(&[
+        "trust",
+        "add",
+        "--trust",
+        "other.toml",
+        "--card",
+        "stripped.card",
+    ]);
+    assert!(f.line.contains("signature"), "{}", f.line);
+    assert!(!w.path("other.toml").exists(), "nothing written");
+}

@@ -200,6 +200,23 @@ pub enum CoreError {
     /// file was changed (one error for both).
     #[error("cannot open the key file: wrong passphrase, or the file was changed")]
     WrongPassphrase,
+    /// A hardware token (PKCS#11) that holds a signing key failed, refused
+    /// the PIN, or does not hold the key the card names.
+    #[error("token {token}: {detail}")]
+    Token {
+        /// The token (its label, or the module when none was found).
+        token: String,
+        /// What went wrong, and what to do.
+        detail: String,
+    },
+    /// A hardware token lacks an algorithm the operation needs.
+    #[error("token {token} does not support {algorithm}")]
+    TokenUnsupported {
+        /// The token's label.
+        token: String,
+        /// The algorithm, and the PKCS#11 mechanism it needs.
+        algorithm: String,
+    },
     /// A key or trust-store file is malformed.
     #[error("bad {what} file: {detail}")]
     BadFile {

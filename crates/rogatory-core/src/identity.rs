@@ -15,6 +15,7 @@ use x25519_dalek::StaticSecret;
 use crate::crypto::{sha256, verify_signature};
 use crate::error::{CoreError, Place, Result};
 use crate::secret::{Key32, SecretBytes};
+use crate::token::{ExternalSigner, TOKEN_KEY_FILE_MAGIC, TokenRef};
 
 /// Signs on behalf of a party. A key can live in an HSM or a smartcard
 /// behind this trait; the core only ever asks for signatures over messages
@@ -55,6 +56,17 @@ pub fn fingerprint(key_id: &KeyId) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// How packages are wrapped to a card, for people: `X-Wing hybrid
+/// (ML-KEM-768 + X25519)` for a card with a hybrid key, `X25519 (classical)`
+/// otherwise (spec §6.3).
+pub fn key_wrap_name(card: &PartyCard) -> &'static str {
+    if card.body.hybrid_key.is_some() {
+        "X-Wing hybrid (ML-KEM-768 + X25519)"
+    } else {
+        "X25519 (classical)"
+    }
 }
 
 /// Checks a card's self-signature, and its X-Wing key if it has one, and
@@ -133,9 +145,19 @@ pub fn tls_key_pin(key_der: &SecretBytes) -> Result<Digest> {
     Ok(sha256(&[&kp.subject_public_key_info()]))
 }
 
+/// Where a party's Ed25519 signing key is: in this process, or in a token
+/// that signs for it. (A process holds a handful of identities, so the size
+/// of the software variant does not matter; boxing it would only leave one
+/// more copy of the secret behind on the heap.)
+#[allow(clippy::large_enum_variant)]
+enum SigningHolder {
+    Software(SigningKey),
+    Token(Box<dyn ExternalSigner>),
+}
+
 /// A party's secret keys and its card. Prints as redacted.
 pub struct Identity {
-    signing: SigningKey,
+    signing: SigningHolder,
     agreement: StaticSecret,
     hybrid: Option<Key32>,
     tls: Option<TlsKey>,
@@ -231,15 +253,42 @@ impl Identity {
         not_before: Timestamp,
         not_after: Timestamp,
     ) -> Result<Self> {
+        let signing = SigningHolder::Software(SigningKey::from_bytes(signing_seed.expose_secret()));
+        Self::assemble(
+            party,
+            signing,
+            agreement_secret,
+            hybrid_seed,
+            tls_spki_sha256,
+            tls,
+            not_before,
+            not_after,
+        )
+    }
+
+    /// Builds the card from the public halves and has `signing` sign it.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        party: PartyId,
+        signing: SigningHolder,
+        agreement_secret: &Key32,
+        hybrid_seed: Option<&Key32>,
+        tls_spki_sha256: Digest,
+        tls: Option<TlsKey>,
+        not_before: Timestamp,
+        not_after: Timestamp,
+    ) -> Result<Self> {
         if not_before > not_after {
             return Err(CoreError::usage("card validity ends before it starts"));
         }
-
-        let signing = SigningKey::from_bytes(signing_seed.expose_secret());
         let agreement = StaticSecret::from(*agreement_secret.expose_secret());
+        let signing_key = match &signing {
+            SigningHolder::Software(key) => PublicKey(key.verifying_key().to_bytes()),
+            SigningHolder::Token(t) => t.public_key(),
+        };
         let body = CardBody {
             party,
-            signing_key: PublicKey(signing.verifying_key().to_bytes()),
+            signing_key,
             agreement_key: PublicKey(x25519_dalek::PublicKey::from(&agreement).to_bytes()),
             tls_spki_sha256,
             not_before,
@@ -249,11 +298,14 @@ impl Identity {
                 .transpose()?,
         };
         let msg = encode(&body).map_err(CoreError::malformed(Place::Signature))?;
-        let sig = signing.sign(&crate::crypto::signed_message(labels::SIG_CARD, &[&msg]));
-        let card = PartyCard {
-            body,
-            signature: Signature(sig.to_bytes()),
+        let message = crate::crypto::signed_message(labels::SIG_CARD, &[&msg]);
+        let signature = match &signing {
+            SigningHolder::Software(key) => Signature(key.sign(&message).to_bytes()),
+            SigningHolder::Token(t) => {
+                checked_token_signature(t.as_ref(), &body.signing_key, &message)?
+            }
         };
+        let card = PartyCard { body, signature };
         let key_id = key_id(&card.body);
         Ok(Self {
             signing,
@@ -263,6 +315,66 @@ impl Identity {
             card,
             key_id,
         })
+    }
+
+    /// Generates the keys that live in this process (X25519, the X-Wing
+    /// seed if `hybrid`, the TLS key) and a card whose signing key is the
+    /// one `signer` holds (a PKCS#11 token, spec §3.8), signed by it.
+    pub fn generate_with_signer(
+        party: PartyId,
+        not_before: Timestamp,
+        not_after: Timestamp,
+        hybrid: bool,
+        signer: Box<dyn ExternalSigner>,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self> {
+        let tls = TlsKey::generate(&party, not_before, not_after)?;
+        let agreement = Key32::random(rng);
+        let hybrid_seed = hybrid.then(|| Key32::random(rng));
+        Self::from_secrets_with_signer(
+            party,
+            signer,
+            &agreement,
+            hybrid_seed.as_ref(),
+            tls.spki_sha256,
+            Some(tls),
+            not_before,
+            not_after,
+        )
+    }
+
+    /// [`Identity::from_secrets_with_hybrid`] with the signing key held by
+    /// `signer` (spec §3.8): the card is built from the given secrets and
+    /// the signer's public key, and signed by the signer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_secrets_with_signer(
+        party: PartyId,
+        signer: Box<dyn ExternalSigner>,
+        agreement_secret: &Key32,
+        hybrid_seed: Option<&Key32>,
+        tls_spki_sha256: Digest,
+        tls: Option<TlsKey>,
+        not_before: Timestamp,
+        not_after: Timestamp,
+    ) -> Result<Self> {
+        Self::assemble(
+            party,
+            SigningHolder::Token(signer),
+            agreement_secret,
+            hybrid_seed,
+            tls_spki_sha256,
+            tls,
+            not_before,
+            not_after,
+        )
+    }
+
+    /// Where the signing key is held, when a token holds it (spec §3.8).
+    pub fn token(&self) -> Option<&TokenRef> {
+        match &self.signing {
+            SigningHolder::Software(_) => None,
+            SigningHolder::Token(t) => Some(t.token()),
+        }
     }
 
     /// The X25519 secret, for unwrapping stanzas.
@@ -280,14 +392,24 @@ impl Identity {
         self.tls.as_ref()
     }
 
-    /// Encodes the secret key file (spec §3.4). Write it with mode 0600.
+    /// Encodes the secret key file: spec §3.4, or the token key file of
+    /// §3.8 when a token holds the signing key. Write it with mode 0600.
     pub fn to_key_file(&self) -> Result<SecretBytes> {
         let card = encode(&self.card).map_err(CoreError::malformed(Place::Signature))?;
         let mut out = Vec::with_capacity(256 + card.len());
-        out.extend_from_slice(KEY_FILE_MAGIC);
-        out.extend_from_slice(&1u16.to_le_bytes());
-        put_bytes(&mut out, &card);
-        out.extend_from_slice(&self.signing.to_bytes());
+        match &self.signing {
+            SigningHolder::Software(key) => {
+                out.extend_from_slice(KEY_FILE_MAGIC);
+                out.extend_from_slice(&1u16.to_le_bytes());
+                put_bytes(&mut out, &card);
+                out.extend_from_slice(&key.to_bytes());
+            }
+            SigningHolder::Token(_) => {
+                out.extend_from_slice(TOKEN_KEY_FILE_MAGIC);
+                out.extend_from_slice(&1u16.to_le_bytes());
+                put_bytes(&mut out, &card);
+            }
+        }
         out.extend_from_slice(self.agreement.as_bytes());
         match &self.hybrid {
             Some(seed) => {
@@ -303,6 +425,9 @@ impl Identity {
                 put_bytes(&mut out, &t.cert_der);
             }
             None => out.push(0),
+        }
+        if let SigningHolder::Token(t) = &self.signing {
+            t.token().encode_into(&mut out);
         }
         Ok(SecretBytes::new(out))
     }
@@ -327,13 +452,100 @@ impl Identity {
         path: &std::path::Path,
         passphrase: impl FnOnce() -> std::result::Result<crate::keyfile::Passphrase, E>,
     ) -> std::result::Result<Self, E> {
+        Self::load_with_token(path, passphrase, |t: &TokenRef| {
+            Err(CoreError::Token {
+                token: t.token.clone(),
+                detail: "this key's signing key is in a PKCS#11 token, and this build has no \
+                         PKCS#11 support (build rogatory with its `pkcs11` feature)"
+                    .into(),
+            }
+            .into())
+        })
+    }
+
+    /// [`Identity::load_with`] that also reads a token key file (spec §3.8):
+    /// `open_token` is asked, only for such a file, for the signer of the
+    /// token it names.
+    pub fn load_with_token<E: From<CoreError>>(
+        path: &std::path::Path,
+        passphrase: impl FnOnce() -> std::result::Result<crate::keyfile::Passphrase, E>,
+        open_token: impl FnOnce(&TokenRef) -> std::result::Result<Box<dyn ExternalSigner>, E>,
+    ) -> std::result::Result<Self, E> {
         let bytes = read_private(path)?;
-        if crate::keyfile::is_protected(bytes.expose_secret()) {
-            let plain = crate::keyfile::unprotect(bytes.expose_secret(), &passphrase()?)?;
-            Ok(Self::from_key_file(plain.expose_secret())?)
+        let plain;
+        let bytes = if crate::keyfile::is_protected(bytes.expose_secret()) {
+            plain = crate::keyfile::unprotect(bytes.expose_secret(), &passphrase()?)?;
+            plain.expose_secret()
         } else {
-            Ok(Self::from_key_file(bytes.expose_secret())?)
+            bytes.expose_secret()
+        };
+        if bytes.starts_with(TOKEN_KEY_FILE_MAGIC) {
+            Self::from_token_key_file(bytes, open_token)
+        } else {
+            Ok(Self::from_key_file(bytes)?)
         }
+    }
+
+    /// Decodes a token key file (spec §3.8), opens its token with
+    /// `open_token`, and checks that the token's key is the card's signing
+    /// key and that the other keys match the card.
+    pub fn from_token_key_file<E: From<CoreError>>(
+        bytes: &[u8],
+        open_token: impl FnOnce(&TokenRef) -> std::result::Result<Box<dyn ExternalSigner>, E>,
+    ) -> std::result::Result<Self, E> {
+        let bad = |d: &str| CoreError::BadFile {
+            what: "key",
+            detail: d.into(),
+        };
+        let mut r = Reader(bytes);
+        if r.take(8).ok_or_else(|| bad("truncated"))? != TOKEN_KEY_FILE_MAGIC {
+            return Err(bad("not a Rogatory token key file").into());
+        }
+        if r.take(2).ok_or_else(|| bad("truncated"))? != 1u16.to_le_bytes() {
+            return Err(bad("unknown token key file version").into());
+        }
+        let card_bytes = r
+            .bytes(rogatory_wire::limits::CARD_MAX)
+            .ok_or_else(|| bad("card"))?;
+        let card: PartyCard = decode(card_bytes).map_err(|e| bad(&format!("card: {e}")))?;
+        let (agreement, hybrid, tls) = read_local_secrets(&mut r, &card)?;
+        let token = TokenRef::decode_from(&mut |n| r.bytes(n)).ok_or_else(|| bad("token"))?;
+        if !r.0.is_empty() {
+            return Err(bad("trailing bytes").into());
+        }
+        verify_card(&card)?;
+        let signer = open_token(&token)?;
+        if signer.public_key() != card.body.signing_key {
+            return Err(CoreError::Token {
+                token: token.token.clone(),
+                detail: format!(
+                    "its key {} is not the signing key of the card of {} in this key file",
+                    hex::encode(signer.public_key().0),
+                    card.body.party
+                ),
+            }
+            .into());
+        }
+        let agreement = StaticSecret::from(*agreement.expose_secret());
+        let hybrid_key = hybrid
+            .as_ref()
+            .map(crate::wrap::hybrid_public_key_of)
+            .transpose()?;
+        if PublicKey(x25519_dalek::PublicKey::from(&agreement).to_bytes())
+            != card.body.agreement_key
+            || hybrid_key != card.body.hybrid_key
+        {
+            return Err(bad("the keys do not match the card").into());
+        }
+        let key_id = key_id(&card.body);
+        Ok(Self {
+            signing: SigningHolder::Token(signer),
+            agreement,
+            hybrid,
+            tls,
+            card,
+            key_id,
+        })
     }
 
     /// The key file (spec §3.4) protected by `passphrase` (spec §3.5), with
@@ -354,7 +566,14 @@ impl Identity {
             detail: d.into(),
         };
         let mut r = Reader(bytes);
-        if r.take(8).ok_or_else(|| bad("truncated"))? != KEY_FILE_MAGIC {
+        let magic = r.take(8).ok_or_else(|| bad("truncated"))?;
+        if magic == TOKEN_KEY_FILE_MAGIC {
+            return Err(bad(
+                "a token key file (its signing key is in a PKCS#11 token): load it with \
+                 Identity::load_with_token",
+            ));
+        }
+        if magic != KEY_FILE_MAGIC {
             return Err(bad("not a Rogatory key file"));
         }
         let version = r.take(2).ok_or_else(|| bad("truncated"))?;
@@ -366,34 +585,7 @@ impl Identity {
             .ok_or_else(|| bad("card"))?;
         let card: PartyCard = decode(card_bytes).map_err(|e| bad(&format!("card: {e}")))?;
         let seed = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
-        let agreement = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
-        let hybrid = match r.take(1).ok_or_else(|| bad("truncated"))? {
-            [0] => None,
-            [1] => Some(Key32::from_bytes(
-                r.array().ok_or_else(|| bad("truncated"))?,
-            )),
-            _ => return Err(bad("bad X-Wing flag")),
-        };
-        let tls = match r.take(1).ok_or_else(|| bad("truncated"))? {
-            [0] => None,
-            [1] => {
-                let key =
-                    SecretBytes::new(r.bytes(16 << 10).ok_or_else(|| bad("tls key"))?.to_vec());
-                let cert = r
-                    .bytes(64 << 10)
-                    .ok_or_else(|| bad("tls certificate"))?
-                    .to_vec();
-                if tls_key_pin(&key)? != card.body.tls_spki_sha256 {
-                    return Err(bad("the TLS key does not match the card's pin"));
-                }
-                Some(TlsKey {
-                    key_der: key,
-                    cert_der: cert,
-                    spki_sha256: card.body.tls_spki_sha256,
-                })
-            }
-            _ => return Err(bad("bad TLS flag")),
-        };
+        let (agreement, hybrid, tls) = read_local_secrets(&mut r, &card)?;
         if !r.0.is_empty() {
             return Err(bad("trailing bytes"));
         }
@@ -412,6 +604,66 @@ impl Identity {
         }
         Ok(id)
     }
+}
+
+/// The part of both key files (spec §3.4, §3.8) after the signing key: the
+/// X25519 secret, the X-Wing flag and seed, the TLS flag, key and
+/// certificate (checked against the card's pin).
+fn read_local_secrets(
+    r: &mut Reader<'_>,
+    card: &PartyCard,
+) -> Result<(Key32, Option<Key32>, Option<TlsKey>)> {
+    let bad = |d: &str| CoreError::BadFile {
+        what: "key",
+        detail: d.into(),
+    };
+    let agreement = Key32::from_bytes(r.array().ok_or_else(|| bad("truncated"))?);
+    let hybrid = match r.take(1).ok_or_else(|| bad("truncated"))? {
+        [0] => None,
+        [1] => Some(Key32::from_bytes(
+            r.array().ok_or_else(|| bad("truncated"))?,
+        )),
+        _ => return Err(bad("bad X-Wing flag")),
+    };
+    let tls = match r.take(1).ok_or_else(|| bad("truncated"))? {
+        [0] => None,
+        [1] => {
+            let key = SecretBytes::new(r.bytes(16 << 10).ok_or_else(|| bad("tls key"))?.to_vec());
+            let cert = r
+                .bytes(64 << 10)
+                .ok_or_else(|| bad("tls certificate"))?
+                .to_vec();
+            if tls_key_pin(&key)? != card.body.tls_spki_sha256 {
+                return Err(bad("the TLS key does not match the card's pin"));
+            }
+            Some(TlsKey {
+                key_der: key,
+                cert_der: cert,
+                spki_sha256: card.body.tls_spki_sha256,
+            })
+        }
+        _ => return Err(bad("bad TLS flag")),
+    };
+    Ok((agreement, hybrid, tls))
+}
+
+/// A signature from a token, checked strictly under `public` before it is
+/// used: a token that returns a wrong signature (a fault, another key) is
+/// an error here, not a package that fails verification later.
+fn checked_token_signature(
+    signer: &dyn ExternalSigner,
+    public: &PublicKey,
+    message: &[u8],
+) -> Result<Signature> {
+    let sig = signer.sign(message)?;
+    verify_signature(public, b"", &[message], &sig, "token signature").map_err(|_| {
+        CoreError::Token {
+            token: signer.token().token.clone(),
+            detail: "it returned a signature that does not verify under the card's signing key"
+                .into(),
+        }
+    })?;
+    Ok(sig)
 }
 
 /// Reads a secret key file that only its owner may read (spec §3.4),
@@ -474,7 +726,12 @@ impl Signer for Identity {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Signature> {
-        Ok(Signature(self.signing.sign(message).to_bytes()))
+        match &self.signing {
+            SigningHolder::Software(key) => Ok(Signature(key.sign(message).to_bytes())),
+            SigningHolder::Token(t) => {
+                checked_token_signature(t.as_ref(), &self.card.body.signing_key, message)
+            }
+        }
     }
 }
 

@@ -40,6 +40,7 @@ pub mod secret;
 pub mod segment;
 pub mod stream;
 pub mod time;
+pub mod token;
 pub mod tree_hash;
 pub mod trust;
 pub mod wrap;

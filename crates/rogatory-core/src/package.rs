@@ -146,6 +146,11 @@ impl<R: Read + Seek> Package<R> {
             size: self.container.file_len,
             metadata_ciphertext_len: t.metadata_ciphertext.len() as u64,
             stanzas: t.stanzas.len(),
+            hybrid_stanzas: t
+                .stanzas
+                .iter()
+                .filter(|s| s.kem() == rogatory_wire::StanzaKem::XWing)
+                .count(),
             leaves: t.leaves.total(),
             fields: t
                 .fields
@@ -327,6 +332,9 @@ pub struct Inspection {
     pub metadata_ciphertext_len: u64,
     /// Number of recipient stanzas.
     pub stanzas: usize,
+    /// How many of them are X-Wing (post-quantum hybrid) stanzas; the rest
+    /// are X25519.
+    pub hybrid_stanzas: usize,
     /// Number of leaves.
     pub leaves: u64,
     /// Per field, what is in the clear.

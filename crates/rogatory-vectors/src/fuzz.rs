@@ -42,6 +42,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("decode_extract", decode_extract),
     ("parse_policy", parse_policy),
     ("session_stream", session_stream),
+    ("read_key_file", read_key_file),
 ];
 
 /// Whatever decodes as `T` encodes back to exactly the input.
@@ -175,6 +176,42 @@ pub fn session_stream(data: &[u8]) {
     );
 }
 
+/// The key file readers of the core (spec §3.4, §3.8), which read a file
+/// from disk before anything is checked: any bytes give a key or a typed
+/// error, never a panic; a key that opens re-encodes to exactly the input
+/// (one accepted encoding). A token key file is read against a simulated
+/// token (the key file vectors' test token), so the checks after the token
+/// is opened run too. (The protected form of §3.5 is left out: its cost
+/// parameters make each input a key derivation.)
+pub fn read_key_file(data: &[u8]) {
+    use rogatory_core::token::{ExternalSigner, TOKEN_KEY_FILE_MAGIC};
+    let opened = if data.starts_with(TOKEN_KEY_FILE_MAGIC) {
+        rogatory_core::Identity::from_token_key_file(data, |r| {
+            let t = crate::keys::TestToken::new(&crate::keys::TokenVector {
+                module: r.module.clone(),
+                token: r.token.clone(),
+                object_id: hex::encode(&r.object_id),
+                test_ed25519_seed: hex::encode([0x55; 32]),
+            })
+            .map_err(|e| rogatory_core::CoreError::Usage(e.to_string()))?;
+            Ok::<Box<dyn ExternalSigner>, rogatory_core::CoreError>(Box::new(t))
+        })
+    } else {
+        rogatory_core::Identity::from_key_file(data)
+    };
+    if let Ok(id) = opened {
+        let again = id.to_key_file();
+        assert!(again.is_ok(), "key file: an identity read must encode");
+        assert_eq!(
+            again
+                .map(|b| b.expose_secret().to_vec())
+                .unwrap_or_default(),
+            data,
+            "key file: read then write changed the bytes"
+        );
+    }
+}
+
 /// The seed corpus of `target`, from the vectors under `spec` (the
 /// `spec/vectors` directory): named inputs of at most [`SEED_MAX`] bytes.
 /// Every target gets every wire vector (those of its own structure are the
@@ -208,6 +245,24 @@ pub fn seeds(target: &str, spec: &Path) -> Result<Vec<(String, Vec<u8>)>, Error>
             if f.input == "extract" {
                 out.push((f.name.clone(), hex::decode(&f.bytes).unwrap_or_default()));
             }
+        }
+    }
+    if target == "read_key_file" {
+        let dir = spec.join("keys");
+        for name in json_files(&dir)? {
+            let path = dir.join(&name);
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let v: crate::keys::KeyFileVector =
+                serde_json::from_str(&text).map_err(|source| Error::Json {
+                    context: name.clone(),
+                    source,
+                })?;
+            // The unprotected key files: as given, or inside a protected one.
+            let plain = v.expected.key_file.as_deref().unwrap_or(&v.file);
+            out.push((v.name.clone(), hex::decode(plain).unwrap_or_default()));
         }
     }
     if target == "parse_policy" {

@@ -1,4 +1,4 @@
-//! The key file vectors (spec/vectors/keys, spec §3.4, §3.5): current, and
+//! The key file vectors (spec/vectors/keys, spec §3.4, §3.5, §3.8): current, and
 //! each gives its outcome.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -17,7 +17,11 @@ fn key_file_vectors_are_current_and_give_their_outcomes() {
     for entry in std::fs::read_dir(keys_dir()).unwrap() {
         let v: KeyFileVector =
             serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
-        let (got, opened) = read(&hex::decode(&v.file).unwrap(), &v.passphrase);
+        let (got, opened) = read(
+            &hex::decode(&v.file).unwrap(),
+            &v.passphrase,
+            v.token.as_ref(),
+        );
         assert_eq!(got, v.expected.outcome, "{}", v.name);
         assert_eq!(
             opened.as_ref().map(|(p, _)| hex::encode(p)),
@@ -28,5 +32,8 @@ fn key_file_vectors_are_current_and_give_their_outcomes() {
     }
     outcomes.sort();
     outcomes.dedup();
-    assert_eq!(outcomes, ["bad_file", "ok", "wrong_passphrase"]);
+    assert_eq!(
+        outcomes,
+        ["bad_file", "ok", "token_key_mismatch", "wrong_passphrase"]
+    );
 }

@@ -17,6 +17,8 @@
 //! - `redact` (feature `redact`): removing fields and segments while every
 //!   proof holds, PII detectors and redaction policies, forwarding within
 //!   the sender's onward-transfer consent, and extracts for courts.
+//! - `pkcs11` (feature `pkcs11`): a party's Ed25519 signing key in an HSM
+//!   or smartcard, through PKCS#11.
 //!
 //! ```text
 //!  forensic tool ──Read──▶ core::Sealer ──Write──▶ package file
@@ -27,6 +29,8 @@
 #![deny(missing_docs)]
 
 pub use rogatory_core as core;
+#[cfg(feature = "pkcs11")]
+pub use rogatory_pkcs11 as pkcs11;
 #[cfg(feature = "redact")]
 pub use rogatory_redact as redact;
 #[cfg(feature = "transport")]

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use rogatory::core::fsutil::write_atomic;
-use rogatory::core::identity::{fingerprint as print_fingerprint, verify_card};
+use rogatory::core::identity::{fingerprint as print_fingerprint, key_wrap_name, verify_card};
 use rogatory::core::lifecycle::{sign_revocation, sign_rotation};
 use rogatory::core::time::{format_date, format_rfc3339, parse_date, parse_date_end};
 use rogatory::core::{Identity, Signer, system_rng};
@@ -20,6 +20,7 @@ pub fn fingerprint(path: &Path, out: &mut dyn Write) -> Result<()> {
     let key_id = verify_card(&card)?;
     outln!(out, "party:       {}", card.body.party);
     outln!(out, "fingerprint: {}", print_fingerprint(&key_id));
+    outln!(out, "key wrap:    {}", key_wrap_name(&card));
     outln!(
         out,
         "valid:       {} to {} (UTC, inclusive)",

@@ -27,7 +27,13 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write) -> Result<()> {
         "metadata:    {} bytes, sealed",
         i.metadata_ciphertext_len
     );
-    outln!(out, "stanzas:     {}", i.stanzas);
+    outln!(
+        out,
+        "stanzas:     {} ({} X-Wing hybrid, {} X25519)",
+        i.stanzas,
+        i.hybrid_stanzas,
+        i.stanzas - i.hybrid_stanzas
+    );
     outln!(out, "leaves:      {}", i.leaves);
     outln!(out, "fields:");
     for f in &i.fields {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use rogatory::core::fsutil::write_atomic;
-use rogatory::core::identity::fingerprint;
+use rogatory::core::identity::{fingerprint, key_wrap_name};
 use rogatory::core::keyfile::KdfParams;
 use rogatory::core::time::{format_date, parse_date, parse_date_end, ymd};
 use rogatory::core::{Identity, Signer, system_rng};
@@ -37,13 +37,16 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir).map_err(CliError::io_path("creating", &args.out_dir))?;
 
-    let identity = Identity::generate_with(
-        party,
-        not_before,
-        not_after,
-        !args.classical,
-        &mut system_rng(),
-    )?;
+    let identity = match (&args.token, &args.pkcs11_module) {
+        (Some(token), Some(module)) => on_token(module, token, party, not_before, not_after, args)?,
+        _ => Identity::generate_with(
+            party,
+            not_before,
+            not_after,
+            !args.classical,
+            &mut system_rng(),
+        )?,
+    };
     let card_bytes =
         encode(identity.card()).map_err(CliError::wire(format!("card of {}", identity.party())))?;
     let protected = write_key(&key_path, &identity, &args.protection)?;
@@ -62,6 +65,16 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
     outln!(out, "card:        {}", card_path.display());
     outln!(out, "party:       {}", identity.party());
     outln!(out, "fingerprint: {}", fingerprint(&identity.key_id()));
+    outln!(out, "key wrap:    {}", key_wrap_name(identity.card()));
+    if let Some(t) = identity.token() {
+        outln!(
+            out,
+            "signing key: in token {} ({}), key id {}",
+            t.token,
+            t.module,
+            hex::encode(&t.object_id)
+        );
+    }
     outln!(
         out,
         "valid:       {} to {} (UTC, inclusive)",
@@ -69,6 +82,51 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
         format_date(not_after)
     );
     Ok(())
+}
+
+/// A new identity whose signing key the token `label` of `module` makes and
+/// keeps (spec §3.8).
+#[cfg(feature = "pkcs11")]
+fn on_token(
+    module: &str,
+    label: &str,
+    party: PartyId,
+    not_before: Timestamp,
+    not_after: Timestamp,
+    args: &KeygenArgs,
+) -> Result<Identity> {
+    use std::sync::Arc;
+
+    use rogatory::core::CoreError;
+    use rogatory::pkcs11::{Pin, Token};
+    let pin = crate::passphrase::token_pin(label)?;
+    let pin = String::from_utf8(pin.expose_secret().to_vec())
+        .map_err(|_| CliError::usage("a token PIN must be UTF-8 text"))?;
+    let core = |e: rogatory::pkcs11::Pkcs11Error| CliError::Core(CoreError::from(e));
+    let token = Arc::new(Token::open(module, label, &Pin::new(pin)).map_err(core)?);
+    let signer = token.generate_ed25519(party.as_str()).map_err(core)?;
+    Ok(Identity::generate_with_signer(
+        party,
+        not_before,
+        not_after,
+        !args.classical,
+        Box::new(signer),
+        &mut system_rng(),
+    )?)
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn on_token(
+    _module: &str,
+    _label: &str,
+    _party: PartyId,
+    _not_before: Timestamp,
+    _not_after: Timestamp,
+    _args: &KeygenArgs,
+) -> Result<Identity> {
+    Err(CliError::usage(
+        "--token needs PKCS#11 support: build rogatory with its `pkcs11` feature",
+    ))
 }
 
 /// Writes `identity`'s key file to `path` (mode 0600, atomically):

@@ -102,7 +102,7 @@ pub(crate) fn now() -> Result<Timestamp> {
 
 /// Reads a secret key file.
 pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
-    Identity::load_with(path, || crate::passphrase::for_key(path))
+    crate::passphrase::load_key(path)
 }
 
 /// Reads a trust store that must exist (a missing store is a mistake here,

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use rogatory::core::TrustStore;
-use rogatory::core::identity::{fingerprint, verify_card};
+use rogatory::core::identity::{fingerprint, key_wrap_name, verify_card};
 use rogatory::core::time::{format_date, format_rfc3339};
 use rogatory::wire::{KeyId, Revocation, Rotation, Tag, TrustEntry, decode};
 use serde::Serialize;
@@ -53,6 +53,8 @@ struct ListedEntry<'a> {
     valid_from: String,
     valid_until: String,
     clearances: Vec<&'a str>,
+    /// Whether packages are wrapped to it with X-Wing (a hybrid card).
+    hybrid: bool,
     retired: bool,
     /// The key id of the card this one succeeds (a rotation).
     successor_of: Option<String>,
@@ -74,6 +76,7 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
                 valid_from: format_date(e.card.body.not_before),
                 valid_until: format_date(e.card.body.not_after),
                 clearances: e.clearances.as_slice().iter().map(Tag::as_str).collect(),
+                hybrid: e.card.body.hybrid_key.is_some(),
                 retired: e.retired,
                 successor_of: store
                     .rotation(&e.key_id)
@@ -101,6 +104,7 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
             if e.retired { " (retired)" } else { "" }
         );
         outln!(out, "  fingerprint: {}", fingerprint(&e.key_id));
+        outln!(out, "  key wrap:    {}", key_wrap_name(&e.card));
         outln!(
             out,
             "  valid:       {} to {}",

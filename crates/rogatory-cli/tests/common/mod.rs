@@ -85,6 +85,8 @@ impl Workdir {
             "ROGATORY_PASSPHRASE_FD",
             "ROGATORY_NEW_PASSPHRASE_FILE",
             "ROGATORY_NEW_PASSPHRASE_FD",
+            "ROGATORY_PKCS11_PIN_FILE",
+            "ROGATORY_PKCS11_PIN_FD",
         ] {
             c.env_remove(v);
         }
