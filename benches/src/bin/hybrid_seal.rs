@@ -40,13 +40,19 @@ fn main() {
         // One warm-up of each, then the rounds, alternating.
         seal_to(&classical, fields, std::io::sink());
         seal_to(&hybrid, fields, std::io::sink());
-        for _ in 0..rounds {
-            let t = Instant::now();
-            seal_to(&classical, fields, std::io::sink());
-            c.push(t.elapsed().as_secs_f64() * 1e3);
-            let t = Instant::now();
-            seal_to(&hybrid, fields, std::io::sink());
-            h.push(t.elapsed().as_secs_f64() * 1e3);
+        // Which goes first alternates too (ABBA), so that neither always
+        // follows the other.
+        for round in 0..rounds {
+            for hybrid_now in [round % 2 == 1, round % 2 == 0] {
+                let (p, out) = if hybrid_now {
+                    (&hybrid, &mut h)
+                } else {
+                    (&classical, &mut c)
+                };
+                let t = Instant::now();
+                seal_to(p, fields, std::io::sink());
+                out.push(t.elapsed().as_secs_f64() * 1e3);
+            }
         }
         let (mc, mh) = (median(c), median(h));
         println!(
