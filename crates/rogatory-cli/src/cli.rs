@@ -231,7 +231,8 @@ pub enum CardCommand {
             Partners who trust the old card add the new one with `trust add --rotation FILE`: \
             no new fingerprint to compare, the clearances carry over, the old card is retired \
             and still verifies what it signed. The party's ledger continues under the new key: \
-            the statement is recorded in it."
+            the statement is recorded in it. A key kept in a PKCS#11 token (`keygen --token`) \
+            is succeeded by a new key pair on the same token."
     )]
     Rotate(CardRotateArgs),
     /// Revoke a key: a signed statement that it is compromised from a given time

@@ -189,6 +189,50 @@ fn a_token_held_signing_key_seals_appends_custody_and_keeps_its_key_on_the_token
     ]);
     assert_eq!(fs::read(h.w.path("fr/subscriber.csv")).unwrap(), SUBSCRIBER);
 
+    // Rotation: the successor key pair is made on the same token, signed
+    // for by the old one; the partner accepts it from the statement, and
+    // packages of both keys verify.
+    h.ok(&[
+        "card",
+        "rotate",
+        "--key",
+        "keys/de.bka.key",
+        "--no-passphrase",
+    ]);
+    let new_key = fs::read_dir(h.w.path("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("de.bka-") && n.ends_with(".key"))
+        .map(|n| format!("keys/{n}"))
+        .unwrap();
+    let rotation = new_key.replace(".key", ".rotation");
+    let new_bytes = fs::read(h.w.path(&new_key)).unwrap();
+    assert_eq!(
+        &new_bytes[..8],
+        b"RGTRYTOK",
+        "the successor is on the token too"
+    );
+    assert_ne!(
+        new_bytes[new_bytes.len() - 16..],
+        key[key.len() - 16..],
+        "a new key pair"
+    );
+    h.ok(&[
+        "trust",
+        "add",
+        "--trust",
+        "trust.toml",
+        "--rotation",
+        &rotation,
+    ]);
+    let mut seal2 = seal;
+    seal2[2] = new_key.as_str();
+    seal2[seal2.len() - 1] = "case2.rgp";
+    h.ok(&seal2);
+    for p in ["case.rgp", "case2.rgp"] {
+        h.ok(&["verify", "--trust", "trust.toml", p]);
+    }
+
     // The token key file takes a passphrase like any key file; both are
     // then needed.
     fs::write(h.w.path("pass.txt"), "correct horse\n").unwrap();

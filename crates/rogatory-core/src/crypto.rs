@@ -43,7 +43,7 @@ pub fn blake3_update(hasher: &mut blake3::Hasher, data: &[u8]) {
     }
 }
 
-/// [`blake3`] of a large input on every core (the same digest): for one
+/// [`blake3()`] of a large input on every core (the same digest): for one
 /// segment of up to 1 MiB checked beside others, so that a batch holding a
 /// single large segment does not leave a core idle.
 pub fn blake3_parallel(data: &[u8]) -> Digest {

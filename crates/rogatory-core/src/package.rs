@@ -708,6 +708,33 @@ impl<R: Read + Seek + Send> UnlockedPackage<R> {
         Ok(())
     }
 
+    /// The index of the field named `name` in the metadata, if there is one.
+    pub fn field_index(&self, name: &str) -> Option<u32> {
+        self.metadata
+            .fields
+            .iter()
+            .position(|f| f.name.as_str() == name)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// [`Self::open_field`] by the field's name; a name the package does not
+    /// have is [`CoreError::Usage`], naming the fields it has.
+    pub fn open_field_named(&mut self, name: &str, out: &mut (impl Write + Send)) -> Result<u64> {
+        let index = self.field_index(name).ok_or_else(|| {
+            let names: Vec<&str> = self
+                .metadata
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            CoreError::usage(format!(
+                "the package has no field {name:?} (its fields: {})",
+                names.join(", ")
+            ))
+        })?;
+        self.open_field(index, out)
+    }
+
     /// Decrypts one field into `out`, segment by segment. No byte of a
     /// segment is written before the segment matches its signed leaf. (The
     /// ciphertext digest was checked by [`Package::verify`]; the leaves guard

@@ -18,8 +18,8 @@ use rogatory_wire::{
     Bytes, CategorySet, Clearances, ContentDescriptor, Digest, EnvelopeDescriptor, EnvelopeRecord,
     EventBody, EventDetails, FieldBody, FieldKind, FieldLeaves, FieldName, KeyId, LeafTable,
     MediaType, Metadata, OnwardConsent, PackageId, PartyRef, Prelude, Priority, Provenance,
-    PublicKey, Salt, SegmentSet, SignatureBlock, Stanza, TagSet, Text, Timestamp, Trailer,
-    TrustEntry, XWingPublicKey, encode, labels,
+    PublicKey, Salt, SegmentSet, SignatureBlock, Stanza, Tag, TagSet, Text, Timestamp, Token,
+    Trailer, TrustEntry, XWingPublicKey, encode, labels,
 };
 
 use crate::container::{make_footer, record_frame};
@@ -62,6 +62,110 @@ pub struct PackageInfo {
     pub provenance: Vec<Provenance>,
 }
 
+impl PackageInfo {
+    /// The legal metadata of a request, with what every package must name
+    /// (its case, its legal basis, the last second it may be kept) and
+    /// defaults for the rest, each changed by a `with_` method: no request
+    /// reference, issuing authority or purpose (empty texts), normal
+    /// priority, no deadline, no data categories, no embargo (`not_before`
+    /// the epoch), no onward transfer, no provenance records.
+    ///
+    /// ```
+    /// use rogatory_core::PackageInfo;
+    /// use rogatory_wire::{OnwardConsent, Priority, Timestamp};
+    /// let info = PackageInfo::new("CASE-2026-0042", "Art. 18 Budapest Convention",
+    ///                             Timestamp(4_102_444_799))?
+    ///     .with_request_reference("MLA/2026/117")?
+    ///     .with_priority(Priority::Urgent)
+    ///     .with_data_categories(&["content", "subscriber"])?
+    ///     .with_onward(OnwardConsent::None);
+    /// assert_eq!(info.case_reference.as_str(), "CASE-2026-0042");
+    /// # Ok::<(), rogatory_core::CoreError>(())
+    /// ```
+    pub fn new(case_reference: &str, legal_basis: &str, retain_until: Timestamp) -> Result<Self> {
+        Ok(Self {
+            case_reference: text("case reference", case_reference)?,
+            request_reference: None,
+            legal_basis: text("legal basis", legal_basis)?,
+            issuing_authority: text("issuing authority", "")?,
+            priority: Priority::Normal,
+            deadline: None,
+            purpose: text("purpose", "")?,
+            data_categories: CategorySet::from_sorted(Vec::new())
+                .map_err(|e| CoreError::usage(format!("data categories: {e}")))?,
+            not_before: Timestamp(0),
+            retain_until,
+            onward: OnwardConsent::None,
+            provenance: Vec::new(),
+        })
+    }
+
+    /// The requesting authority's reference.
+    pub fn with_request_reference(mut self, reference: &str) -> Result<Self> {
+        self.request_reference = Some(text("request reference", reference)?);
+        Ok(self)
+    }
+
+    /// The authority that issued the request.
+    pub fn with_issuing_authority(mut self, authority: &str) -> Result<Self> {
+        self.issuing_authority = text("issuing authority", authority)?;
+        Ok(self)
+    }
+
+    /// What the evidence may be used for.
+    pub fn with_purpose(mut self, purpose: &str) -> Result<Self> {
+        self.purpose = text("purpose", purpose)?;
+        Ok(self)
+    }
+
+    /// The priority.
+    pub fn with_priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// The deadline for an answer.
+    pub fn with_deadline(mut self, deadline: Timestamp) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The first second the package may be opened.
+    pub fn with_not_before(mut self, not_before: Timestamp) -> Self {
+        self.not_before = not_before;
+        self
+    }
+
+    /// The data categories (tokens such as `subscriber`, `content`).
+    pub fn with_data_categories(mut self, categories: &[&str]) -> Result<Self> {
+        let tokens = categories
+            .iter()
+            .map(|c| {
+                Token::new(*c).map_err(|e| CoreError::usage(format!("data category {c:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.data_categories = CategorySet::from_unsorted(tokens)
+            .map_err(|e| CoreError::usage(format!("data categories: {e}")))?;
+        Ok(self)
+    }
+
+    /// The sender's consent to onward transfer.
+    pub fn with_onward(mut self, onward: OnwardConsent) -> Self {
+        self.onward = onward;
+        self
+    }
+
+    /// One more acquisition provenance record.
+    pub fn with_provenance(mut self, provenance: Provenance) -> Self {
+        self.provenance.push(provenance);
+        self
+    }
+}
+
+fn text(what: &str, s: &str) -> Result<Text> {
+    Text::new(s).map_err(|e| CoreError::usage(format!("{what}: {e}")))
+}
+
 /// A recipient: who it is, its keys, what it is cleared for.
 #[derive(Clone, Debug)]
 pub struct Recipient {
@@ -102,6 +206,45 @@ pub struct FieldSpec {
     pub kind: FieldKind,
     /// Access tags.
     pub tags: TagSet,
+}
+
+impl FieldSpec {
+    /// A text field (segmented by lines, spec §7.2), `text/plain`, with
+    /// these access tags (`category:content`, ...).
+    pub fn text(name: &str, tags: &[&str]) -> Result<Self> {
+        Self::new(name, FieldKind::Text, "text/plain", tags)
+    }
+
+    /// A binary field (segments of 1 MiB), `application/octet-stream`, with
+    /// these access tags.
+    pub fn binary(name: &str, tags: &[&str]) -> Result<Self> {
+        Self::new(name, FieldKind::Binary, "application/octet-stream", tags)
+    }
+
+    /// Another media type (`text/csv`, `application/x-raw-disk-image`).
+    pub fn with_media_type(mut self, media_type: &str) -> Result<Self> {
+        self.media_type = MediaType::new(media_type)
+            .map_err(|e| CoreError::usage(format!("media type {media_type:?}: {e}")))?;
+        Ok(self)
+    }
+
+    fn new(name: &str, kind: FieldKind, media_type: &str, tags: &[&str]) -> Result<Self> {
+        // The rule the sealer applies (spec §14.4): refused here already.
+        crate::package::safe_file_name(name)?;
+        let tags = tags
+            .iter()
+            .map(|t| Tag::new(*t).map_err(|e| CoreError::usage(format!("access tag {t:?}: {e}"))))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            name: FieldName::new(name)
+                .map_err(|e| CoreError::usage(format!("field name {name:?}: {e}")))?,
+            media_type: MediaType::new(media_type)
+                .map_err(|e| CoreError::usage(format!("media type {media_type:?}: {e}")))?,
+            kind,
+            tags: TagSet::from_unsorted(tags)
+                .map_err(|e| CoreError::usage(format!("access tags of {name:?}: {e}")))?,
+        })
+    }
 }
 
 /// What sealing a field produced.

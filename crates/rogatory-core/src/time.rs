@@ -3,44 +3,9 @@
 //! The core never reads the clock itself; callers pass the time in.
 
 use rogatory_wire::Timestamp;
+use rogatory_wire::time::{DAY, days_from_civil, days_in_month};
 
 use crate::error::{CoreError, Result};
-
-const DAY: u64 = 86_400;
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
 
 /// Parses `YYYY-MM-DD` as the first second of that UTC day.
 pub fn parse_date(s: &str) -> Result<Timestamp> {
@@ -93,7 +58,7 @@ pub fn parse_rfc3339(s: &str) -> Result<Timestamp> {
 
 /// The (year, month, day) of a timestamp.
 pub fn ymd(t: Timestamp) -> (i64, u32, u32) {
-    civil_from_days((t.0 / DAY) as i64)
+    t.ymd()
 }
 
 /// `YYYY-MM-DD`.
@@ -102,16 +67,9 @@ pub fn format_date(t: Timestamp) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC).
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC): the `Display` of [`Timestamp`].
 pub fn format_rfc3339(t: Timestamp) -> String {
-    let secs = t.0 % DAY;
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        format_date(t),
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    t.to_string()
 }
 
 #[cfg(test)]

@@ -122,3 +122,57 @@ fn sealing_is_deterministic_under_a_seeded_rng() {
     assert_eq!(sealed(&w, 7), sealed(&w, 7));
     assert_ne!(sealed(&w, 7), sealed(&w, 8));
 }
+
+/// The front door of the library: fields by name, the request built with
+/// defaults, field specs from plain strings, each mistake a typed error
+/// that names it.
+#[test]
+fn fields_open_by_name_and_the_builders_name_what_is_wrong() {
+    use rogatory_core::{FieldSpec, PackageInfo};
+    let w = world();
+    let pkg = sealed(&w, 3);
+    let mut u = parse(&pkg)
+        .verify(&w.trust)
+        .unwrap()
+        .unlock(&w.bob, NOW)
+        .unwrap();
+    assert_eq!(u.field_index("subscriber.csv"), Some(1));
+    assert_eq!(u.field_index("nothing.txt"), None);
+    let mut out = Vec::new();
+    u.open_field_named("subscriber.csv", &mut out).unwrap();
+    assert_eq!(out, SUBSCRIBER);
+    let e = u
+        .open_field_named("nothing.txt", &mut Vec::new())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("chat.txt, subscriber.csv, disk.img"),
+        "{e}"
+    );
+    assert!(matches!(
+        u.open_field_named("chat.txt", &mut Vec::new()),
+        Err(CoreError::NotCleared { field: 0, .. })
+    ));
+
+    let info = PackageInfo::new("CASE-1", "Art. 18", rogatory_wire::Timestamp(NOW.0 + 10)).unwrap();
+    assert_eq!(info.priority, rogatory_wire::Priority::Normal);
+    assert!(info.request_reference.is_none() && info.provenance.is_empty());
+    let e = PackageInfo::new("CASE-1", "Art. 18", NOW)
+        .unwrap()
+        .with_data_categories(&["Not A Token"])
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("data category \"Not A Token\""),
+        "{e}"
+    );
+    let spec = FieldSpec::text("chat.txt", &["category:content"]).unwrap();
+    assert_eq!(spec.media_type.as_str(), "text/plain");
+    let spec = FieldSpec::binary("disk.img", &["category:content"])
+        .unwrap()
+        .with_media_type("application/x-raw-disk-image")
+        .unwrap();
+    assert_eq!(spec.kind, rogatory_wire::FieldKind::Binary);
+    let e = FieldSpec::text("../etc/passwd", &["category:content"]).unwrap_err();
+    assert!(matches!(e, CoreError::UnsafeFieldName { .. }), "{e}");
+    let e = FieldSpec::text("a.txt", &[]).unwrap_err();
+    assert!(e.to_string().contains("access tags of \"a.txt\""), "{e}");
+}

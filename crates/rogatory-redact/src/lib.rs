@@ -21,8 +21,9 @@
 //! ```
 //!
 //! A verifier with no key runs [`check_without_key`] before the core's
-//! `Package::verify`; a recipient runs [`check_onward_consent`] after
-//! unlocking. Both are part of what [`HeldPackage::open`] does.
+//! `Package::verify`; the onward-consent checks that need a recipient's key
+//! are made by the core when it unlocks, and [`onward_report`] gives what
+//! they found. Both are part of what [`HeldPackage::open`] does.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

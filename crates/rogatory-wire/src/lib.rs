@@ -39,6 +39,7 @@ pub mod limits;
 pub mod package;
 pub mod primitives;
 pub mod session;
+pub mod time;
 
 pub use codec::{Wire, decode, encode};
 pub use custody::{

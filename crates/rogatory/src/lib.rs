@@ -21,12 +21,94 @@
 //!   or smartcard, through PKCS#11.
 //!
 //! ```text
-//!  forensic tool ──Read──▶ core::Sealer ──Write──▶ package file
-//!  package file ──▶ core::Package::open ──verify(trust)──▶ VerifiedPackage
+//!  forensic tool ──Read──▶ core::Sealer ──Write──▶ package bytes
+//!  package bytes ──▶ core::Package::parse ──verify(trust)──▶ VerifiedPackage
 //!                     ──unlock(identity, now)──▶ UnlockedPackage ──open_field──▶ plaintext
+//! ```
+//!
+//! Seal, verify and open, with everything from the [`prelude`] and one
+//! error type, [`Error`]:
+//!
+//! ```
+//! use std::io::Cursor;
+//! use rogatory::prelude::*;
+//!
+//! # fn main() -> rogatory::Result<()> {
+//! let now = Timestamp::now();
+//! let until = Timestamp(now.0 + 365 * 86_400);
+//! // Two parties (in practice each makes its own keys and sends its card).
+//! let de = Identity::generate(PartyId::new("de.bka")?, now, until, &mut system_rng())?;
+//! let fr = Identity::generate(PartyId::new("fr.pnat")?, now, until, &mut system_rng())?;
+//! // de.bka's trust store: fr.pnat, cleared for subscriber data.
+//! let mut trust = TrustStore::new();
+//! trust.add(de.card().clone(), vec![])?;
+//! trust.add(fr.card().clone(), vec![Tag::new("category:subscriber")?])?;
+//!
+//! // Seal one field for fr.pnat.
+//! let info = PackageInfo::new("CASE-2026-0042", "Art. 18 Budapest Convention", until)?;
+//! let to = vec![Recipient::from_trust(trust.require(&fr.key_id())?)];
+//! let mut sealer = Sealer::new(Vec::new(), &de, to, info, now, system_rng())?;
+//! sealer.add_field(
+//!     FieldSpec::text("subscriber.csv", &["category:subscriber"])?,
+//!     &mut &b"name,msisdn\nJohn Doe,+49151000000\n"[..],
+//! )?;
+//! let package: Vec<u8> = sealer.seal()?.writer;
+//!
+//! // fr.pnat verifies the signature and the custody chain with no key, then
+//! // opens the field it is cleared for, by name.
+//! let verified = Package::parse(Cursor::new(package))?.verify(&trust)?;
+//! let mut opened = verified.unlock(&fr, now)?;
+//! let mut subscriber = Vec::new();
+//! opened.open_field_named("subscriber.csv", &mut subscriber)?;
+//! assert!(subscriber.starts_with(b"name,msisdn"));
+//! # Ok(())
+//! # }
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+/// What a forensic tool needs to seal, verify and open packages: the core
+/// types and the wire types they take.
+pub mod prelude {
+    pub use crate::{Error, Result};
+    pub use rogatory_core::{
+        CoreError, FieldSpec, Identity, Key32, Package, PackageInfo, Recipient, Sealer, Signer,
+        TrustStore, UnlockedPackage, VerifiedPackage, system_rng,
+    };
+    pub use rogatory_wire::{
+        FieldKind, KeyId, OnwardConsent, PartyId, Priority, Tag, Timestamp, WireError,
+    };
+}
+
+/// The one error of the facade: whichever layer failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Sealing, verifying, opening, keys, custody.
+    #[error(transparent)]
+    Core(#[from] rogatory_core::CoreError),
+    /// A value that breaks a rule of the format (a tag, a party id, a name).
+    #[error(transparent)]
+    Wire(#[from] rogatory_wire::WireError),
+    /// Redaction, forwarding, extracts.
+    #[cfg(feature = "redact")]
+    #[error(transparent)]
+    Redact(#[from] rogatory_redact::RedactError),
+    /// Delivery over QUIC.
+    #[cfg(feature = "transport")]
+    #[error(transparent)]
+    Transport(#[from] rogatory_transport::TransportError),
+    /// A PKCS#11 token.
+    #[cfg(feature = "pkcs11")]
+    #[error(transparent)]
+    Pkcs11(#[from] rogatory_pkcs11::Pkcs11Error),
+    /// Reading or writing a file or stream.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A result with the facade's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
 
 pub use rogatory_core as core;
 #[cfg(feature = "pkcs11")]

@@ -44,13 +44,25 @@ pub fn rotate(args: &CardRotateArgs, out: &mut dyn Write) -> Result<()> {
         Some(d) => parse_date_end(d)?,
         None => two_years_after(effective)?,
     };
-    let new = Identity::generate_with(
-        old.party().clone(),
-        effective,
-        not_after,
-        old.card().body.hybrid_key.is_some(),
-        &mut system_rng(),
-    )?;
+    let hybrid = old.card().body.hybrid_key.is_some();
+    // A key kept in a token is succeeded by a new key pair on the same token.
+    let new = match old.token() {
+        Some(t) => super::keygen::on_token(
+            &t.module,
+            &t.token,
+            old.party().clone(),
+            effective,
+            not_after,
+            hybrid,
+        )?,
+        None => Identity::generate_with(
+            old.party().clone(),
+            effective,
+            not_after,
+            hybrid,
+            &mut system_rng(),
+        )?,
+    };
     let rotation = sign_rotation(&old, new.card(), effective)?;
     let dir = match &args.out_dir {
         Some(d) => d.clone(),

@@ -38,7 +38,9 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
     std::fs::create_dir_all(&args.out_dir).map_err(CliError::io_path("creating", &args.out_dir))?;
 
     let identity = match (&args.token, &args.pkcs11_module) {
-        (Some(token), Some(module)) => on_token(module, token, party, not_before, not_after, args)?,
+        (Some(token), Some(module)) => {
+            on_token(module, token, party, not_before, not_after, !args.classical)?
+        }
         _ => Identity::generate_with(
             party,
             not_before,
@@ -87,13 +89,13 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
 /// A new identity whose signing key the token `label` of `module` makes and
 /// keeps (spec §3.8).
 #[cfg(feature = "pkcs11")]
-fn on_token(
+pub(crate) fn on_token(
     module: &str,
     label: &str,
     party: PartyId,
     not_before: Timestamp,
     not_after: Timestamp,
-    args: &KeygenArgs,
+    hybrid: bool,
 ) -> Result<Identity> {
     use std::sync::Arc;
 
@@ -109,20 +111,20 @@ fn on_token(
         party,
         not_before,
         not_after,
-        !args.classical,
+        hybrid,
         Box::new(signer),
         &mut system_rng(),
     )?)
 }
 
 #[cfg(not(feature = "pkcs11"))]
-fn on_token(
+pub(crate) fn on_token(
     _module: &str,
     _label: &str,
     _party: PartyId,
     _not_before: Timestamp,
     _not_after: Timestamp,
-    _args: &KeygenArgs,
+    _hybrid: bool,
 ) -> Result<Identity> {
     Err(CliError::usage(
         "--token needs PKCS#11 support: build rogatory with its `pkcs11` feature",
