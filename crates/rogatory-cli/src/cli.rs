@@ -21,8 +21,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         without a key (`verify`); a recipient opens the fields it is cleared for (`open`). \
         `custody` shows, extends and exports a package's chain of custody; every action on \
         a package is recorded in the party's ledger (`ledger verify`, `ledger report`).\n\n\
-        Exit status: 0 on success, 1 on any failure (with one line `rogatory: error: ...` \
-        on standard error), 2 on a command-line usage error.",
+        Exit status: 0 on success; on a failure, one line `rogatory: error: ...` on standard \
+        error (with --json also {\"format\":1,\"error\":{\"class\",\"exit_code\",\"message\"}} \
+        on standard output) and the status of its class: 1 other failure, 2 usage, \
+        3 not a package, 4 tampered, 5 not for this key, 6 not cleared, 7 expired or not \
+        yet valid, 8 untrusted, 9 I/O, 10 key, passphrase or token, 11 delivery.",
     propagate_version = true,
     max_term_width = 100
 )]
@@ -86,6 +89,27 @@ pub enum Command {
     /// The party's ledger: verify it, report on it
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// A receiver's store: what arrived, from whom, verified, receipted
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(
+        long_about = "Print the completion script of `rogatory` for SHELL on standard output. \
+            For bash: `rogatory completions bash > ~/.local/share/bash-completion/completions/rogatory`; \
+            for zsh, into a directory of $fpath as `_rogatory`; for fish, \
+            `~/.config/fish/completions/rogatory.fish`."
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (roff) of `rogatory` and each of its commands
+    Man {
+        /// Directory to write rogatory.1, rogatory-seal.1, ... to (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+    },
     /// A whole exchange on this machine: three parties, a package, QUIC delivery, receipt
     #[command(
         long_about = "A whole exchange on this machine, with the embedded defaults.\n\n\
@@ -754,6 +778,38 @@ pub struct LedgerVerifyArgs {
     /// the ledger must hold the head it names (repeatable)
     #[arg(long, value_name = "FILE")]
     pub receipt: Vec<PathBuf>,
+}
+
+/// `rogatory store ...`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// List the deliveries in a receiver's store (`rogatory-recv --store DIR`)
+    List {
+        /// The store directory
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// A trust store: names the senders and verifies each package again
+        #[arg(long, value_name = "STORE")]
+        trust: Option<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one delivery: its package, its custody chain and its receipt
+    Show {
+        /// The store directory
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The delivery: its name (PACKAGEID.DIGEST) or a unique prefix of it
+        #[arg(value_name = "DELIVERY")]
+        delivery: String,
+        /// A trust store: names the parties and verifies the package again
+        #[arg(long, value_name = "STORE")]
+        trust: Option<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `rogatory ledger ...`.

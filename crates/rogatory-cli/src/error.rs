@@ -1,11 +1,106 @@
 //! The one error type of the `rogatory` binary. Every failure ends as one
-//! line `rogatory: error: ...` on standard error and exit status 1.
+//! line `rogatory: error: ...` on standard error (and, under `--json`, one
+//! JSON object on standard output), with the exit status of its [`Class`].
 
 use std::path::Path;
 
 use rogatory::core::CoreError;
+use rogatory::redact::RedactError;
+use rogatory::transport::TransportError;
 use rogatory::wire::WireError;
 use thiserror::Error;
+
+/// What kind of failure, for scripts: each has its own exit status, listed
+/// in `rogatory --help` and the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Anything else (an internal failure, an interrupted append).
+    Failure,
+    /// A mistake in the command line or the request.
+    Usage,
+    /// The input is not a Rogatory package, card, extract or receipt.
+    NotAPackage,
+    /// Bytes changed: a digest, signature, leaf, custody link or redaction
+    /// rule does not hold, or the package breaks the sender's consent.
+    Tampered,
+    /// The key has no stanza in the package.
+    NotForYou,
+    /// The key is not cleared for the field, or the field was removed.
+    NotCleared,
+    /// Outside the package's or a card's validity window.
+    Expired,
+    /// The signer or party is not in the trust store (or is revoked).
+    Untrusted,
+    /// A file or stream could not be read or written.
+    Io,
+    /// A key file, passphrase or token could not be used.
+    Key,
+    /// A delivery failed: the link, the handshake, the receiver's refusal.
+    Delivery,
+}
+
+impl Class {
+    /// The exit status: 1 to 11.
+    pub fn code(self) -> u8 {
+        match self {
+            Class::Failure => 1,
+            Class::Usage => 2,
+            Class::NotAPackage => 3,
+            Class::Tampered => 4,
+            Class::NotForYou => 5,
+            Class::NotCleared => 6,
+            Class::Expired => 7,
+            Class::Untrusted => 8,
+            Class::Io => 9,
+            Class::Key => 10,
+            Class::Delivery => 11,
+        }
+    }
+
+    /// The name in JSON errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Failure => "failure",
+            Class::Usage => "usage",
+            Class::NotAPackage => "not_a_package",
+            Class::Tampered => "tampered",
+            Class::NotForYou => "not_for_you",
+            Class::NotCleared => "not_cleared",
+            Class::Expired => "expired",
+            Class::Untrusted => "untrusted",
+            Class::Io => "io",
+            Class::Key => "key",
+            Class::Delivery => "delivery",
+        }
+    }
+
+    /// The class of a library error.
+    pub fn of_core(e: &CoreError) -> Class {
+        match e {
+            CoreError::Malformed { .. } => Class::NotAPackage,
+            CoreError::Tampered { .. }
+            | CoreError::Decryption { .. }
+            | CoreError::BadSignature { .. }
+            | CoreError::Custody { .. }
+            | CoreError::NotEntitled { .. }
+            | CoreError::DigestMismatch { .. } => Class::Tampered,
+            CoreError::NotARecipient => Class::NotForYou,
+            CoreError::NotCleared { .. } | CoreError::FieldRemoved { .. } => Class::NotCleared,
+            CoreError::Expired { .. }
+            | CoreError::NotYetValid { .. }
+            | CoreError::CardNotValid { .. } => Class::Expired,
+            CoreError::UnknownParty { .. } => Class::Untrusted,
+            CoreError::Usage(_) | CoreError::UnsafeFieldName { .. } => Class::Usage,
+            CoreError::PassphraseRequired { .. }
+            | CoreError::WrongPassphrase
+            | CoreError::Token { .. }
+            | CoreError::TokenUnsupported { .. }
+            | CoreError::BadFile { .. } => Class::Key,
+            CoreError::Io { .. } => Class::Io,
+            _ => Class::Failure,
+        }
+    }
+}
 
 /// Why a command failed.
 #[derive(Debug, Error)]
@@ -45,7 +140,11 @@ pub enum CliError {
     },
     /// A delivery failed: the link, the receiver's refusal, a bad receipt.
     #[error(transparent)]
-    Transport(#[from] rogatory::transport::TransportError),
+    Transport(#[from] TransportError),
+    /// A redaction, forward or extract was refused, or a package breaks a
+    /// redaction rule.
+    #[error(transparent)]
+    Redact(RedactError),
     /// Output could not be serialized.
     #[error("JSON output: {0}")]
     Json(#[from] serde_json::Error),
@@ -87,6 +186,43 @@ impl CliError {
     /// (some parsers report multi-line messages) folded into spaces.
     pub fn one_line(&self) -> String {
         one_line(&self.to_string())
+    }
+
+    /// Its class, and so its exit status.
+    pub fn class(&self) -> Class {
+        match self {
+            CliError::Core(e) => Class::of_core(e),
+            CliError::Wire { .. } | CliError::Usage(_) | CliError::Manifest { .. } => Class::Usage,
+            CliError::Io { .. } => Class::Io,
+            CliError::Json(_) => Class::Failure,
+            CliError::FieldsNotOpened { .. } => Class::NotCleared,
+            CliError::Transport(t) => match t {
+                TransportError::Core(e) => Class::of_core(e),
+                TransportError::Usage(_) | TransportError::TlsConfig(_) => Class::Usage,
+                TransportError::Io { .. } | TransportError::Store { .. } => Class::Io,
+                _ => Class::Delivery,
+            },
+            CliError::Redact(r) => match r {
+                RedactError::Core(e) => Class::of_core(e),
+                RedactError::Redaction { .. } | RedactError::Extract { .. } => Class::Tampered,
+                RedactError::Io { .. } => Class::Io,
+                _ => Class::Usage,
+            },
+        }
+    }
+
+    /// The error as one JSON object (for `--json`): `format` (1), and
+    /// `error` with its `class`, `exit_code` and one-line `message`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let class = self.class();
+        serde_json::json!({
+            "format": 1,
+            "error": {
+                "class": class.name(),
+                "exit_code": class.code(),
+                "message": self.one_line(),
+            }
+        })
     }
 }
 

@@ -15,6 +15,22 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
+/// Whether the command line asks for JSON (also when it does not parse, so
+/// that the usage error is JSON too).
+fn wants_json() -> bool {
+    std::env::args_os().skip(1).any(|a| a == "--json")
+}
+
+/// Reports a failure: one line on standard error, and under `--json` one
+/// JSON object on standard output; the exit status is its class's.
+fn fail(e: &error::CliError) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "rogatory: error: {}", e.one_line());
+    if wants_json() {
+        let _ = writeln!(std::io::stdout(), "{}", e.to_json());
+    }
+    ExitCode::from(e.class().code())
+}
+
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -26,12 +42,10 @@ fn main() -> ExitCode {
         out.flush()
             .map_err(error::CliError::io("writing standard output"))
     });
+    drop(out);
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "rogatory: error: {}", e.one_line());
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(&e),
     }
 }
 
@@ -47,15 +61,21 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let text = e.to_string();
-            // clap's message is the paragraph before its usage block.
-            let reason = text.split("\n\n").next().unwrap_or(&text);
+            // clap's message is the paragraph before its usage block, and its
+            // suggestion ("tip: a similar subcommand exists: 'seal'") after it.
+            let mut parts = text.split("\n\n");
+            let reason = parts.next().unwrap_or(&text);
             let reason = reason.strip_prefix("error: ").unwrap_or(reason);
-            let _ = writeln!(
-                std::io::stderr(),
-                "rogatory: error: {} (see --help)",
+            let tip = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("tip: "))
+                .map(|l| format!("; {}", l.trim_start_matches("tip: ")))
+                .unwrap_or_default();
+            fail(&error::CliError::usage(format!(
+                "{}{tip} (see --help)",
                 error::one_line(reason)
-            );
-            ExitCode::from(2)
+            )))
         }
     }
 }

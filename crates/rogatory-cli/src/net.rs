@@ -51,16 +51,47 @@ pub fn ledger_dir(arg: Option<&Path>, key_file: &Path, identity: &Identity) -> P
 
 /// Structured logs on standard error: `info` by default, `debug` with
 /// `verbose`; colours only on a terminal.
-pub fn init_logs(verbose: bool) {
-    let level = if verbose {
-        tracing_subscriber::filter::LevelFilter::DEBUG
-    } else {
-        tracing_subscriber::filter::LevelFilter::INFO
+pub fn init_logs(verbose: bool, format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    // RUST_LOG (`info`, `rogatory_transport=debug,warn`, ...) when set and
+    // valid; otherwise info, or debug with --verbose.
+    let fallback = if verbose { "debug" } else { "info" };
+    let (filter, bad) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => match EnvFilter::try_new(&v) {
+            Ok(f) => (f, None),
+            Err(e) => (
+                EnvFilter::new(fallback),
+                Some(format!("RUST_LOG={v:?} ignored: {e}")),
+            ),
+        },
+        _ => (EnvFilter::new(fallback), None),
     };
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(level)
-        .with_target(false)
-        .try_init();
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
+    if let Some(warning) = bad {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// How logs are written to standard error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `message` and the
+    /// event's fields), for a log collector.
+    Json,
 }

@@ -62,9 +62,13 @@ struct Args {
     /// The largest package accepted, in bytes [default: 256 GiB]
     #[arg(long, value_name = "BYTES")]
     max_size: Option<u64>,
-    /// Debug logs
+    /// Debug logs (RUST_LOG, when set, chooses instead: `info`,
+    /// `rogatory_transport=debug`, ...)
     #[arg(short, long)]
     verbose: bool,
+    /// Log format on standard error
+    #[arg(long, value_enum, default_value_t = net::LogFormat::Text)]
+    log_format: net::LogFormat,
 }
 
 fn main() -> ExitCode {
@@ -75,7 +79,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    net::init_logs(args.verbose);
+    net::init_logs(args.verbose, args.log_format);
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

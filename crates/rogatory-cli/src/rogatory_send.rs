@@ -65,6 +65,9 @@ struct Args {
     /// Log each attempt on standard error
     #[arg(short, long)]
     verbose: bool,
+    /// Log format on standard error
+    #[arg(long, value_enum, default_value_t = net::LogFormat::Text)]
+    log_format: net::LogFormat,
 }
 
 fn main() -> ExitCode {
@@ -75,8 +78,8 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    if args.verbose {
-        net::init_logs(false);
+    if args.verbose || std::env::var_os("RUST_LOG").is_some() {
+        net::init_logs(false, args.log_format);
     }
     match run(&args) {
         Ok(true) => ExitCode::SUCCESS,

@@ -1141,3 +1141,165 @@ fn a_package_mixes_hybrid_and_classical_recipients() {
     assert!(f.line.contains("signature"), "{}", f.line);
     assert!(!w.path("other.toml").exists(), "nothing written");
 }
+
+/// Every class of failure has its own exit status, and under `--json` (for
+/// the commands that have it, and a command line that does not parse) the
+/// error is one JSON object on standard output naming the class.
+#[test]
+fn each_class_of_failure_has_its_exit_status_and_a_json_form() {
+    let w = World::new();
+    w.seal("case.rgp");
+    w.ok(&[
+        "keygen",
+        "--no-passphrase",
+        "--party",
+        "xx.none",
+        "--out-dir",
+        "keys",
+    ]);
+    w.ok(&[
+        "trust",
+        "add",
+        "--trust",
+        "trust.toml",
+        "--card",
+        "keys/xx.none.card",
+    ]);
+    w.ok(&[
+        "trust",
+        "add",
+        "--trust",
+        "fr-only.toml",
+        "--card",
+        "keys/fr.pnat.card",
+    ]);
+    fs::write(w.path("junk.rgp"), vec![b'x'; 4096]).unwrap();
+    let mut flipped = fs::read(w.path("case.rgp")).unwrap();
+    let n = flipped.len();
+    flipped[n / 2] ^= 1;
+    fs::write(w.path("flipped.rgp"), &flipped).unwrap();
+    let open = |key: &str, pkg: &str, out: &str| {
+        vec![
+            "open".to_owned(),
+            "--key".into(),
+            key.into(),
+            "--trust".into(),
+            "trust.toml".into(),
+            pkg.into(),
+            "--out-dir".into(),
+            out.into(),
+        ]
+    };
+    let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+    let cases: Vec<(Vec<String>, u8, &str)> = vec![
+        (own(&["sael", "x"]), 2, "usage"),
+        (
+            own(&["verify", "--trust", "trust.toml", "junk.rgp"]),
+            3,
+            "not_a_package",
+        ),
+        (
+            own(&["verify", "--trust", "trust.toml", "flipped.rgp"]),
+            4,
+            "tampered",
+        ),
+        (open("keys/xx.none.key", "case.rgp", "x1"), 5, "not_for_you"),
+        (
+            own(&[
+                "extract",
+                "--key",
+                "keys/nl.om.key",
+                "--trust",
+                "trust.toml",
+                "case.rgp",
+                "--field",
+                "chat.txt",
+                "-o",
+                "x.rgx",
+            ]),
+            6,
+            "not_cleared",
+        ),
+        (
+            own(&["verify", "--trust", "fr-only.toml", "case.rgp"]),
+            8,
+            "untrusted",
+        ),
+        (
+            own(&["verify", "--trust", "trust.toml", "missing.rgp"]),
+            9,
+            "io",
+        ),
+        (open("keys/fr.pnat.card", "case.rgp", "x2"), 10, "key"),
+    ];
+    for (mut args, code, class) in cases {
+        let plain: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = w.run(&plain);
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(code)),
+            "{plain:?}: {out:?}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{plain:?}: nothing on stdout without --json"
+        );
+        if !["sael", "verify"].contains(&plain[0]) {
+            continue;
+        }
+        args.push("--json".into());
+        let json: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = w.run(&json);
+        assert_eq!(out.status.code(), Some(i32::from(code)), "{json:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{json:?}: {e}: {out:?}"));
+        assert_eq!(v["format"], 1);
+        assert_eq!(v["error"]["class"], class, "{json:?}: {v}");
+        assert_eq!(v["error"]["exit_code"], code);
+        let line = String::from_utf8(out.stderr).unwrap();
+        assert!(line.starts_with("rogatory: error: "), "{line}");
+        assert_eq!(
+            v["error"]["message"].as_str().unwrap(),
+            line.trim_end().trim_start_matches("rogatory: error: ")
+        );
+    }
+    // clap's suggestion is kept.
+    let out = w.run(&["sael"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'seal'"), "{err}");
+}
+
+/// Shell completions and manual pages come from the same definitions as
+/// `--help`, so they name every command.
+#[test]
+fn completions_and_manual_pages_cover_every_command() {
+    let w = Workdir::new();
+    for (shell, marker) in [
+        ("bash", "_rogatory()"),
+        ("zsh", "#compdef rogatory"),
+        ("fish", "complete -c rogatory"),
+    ] {
+        let out = w.ok(&["completions", shell]);
+        assert!(out.contains(marker), "{shell}: {out:.200}");
+        assert!(
+            out.contains("seal") && out.contains("verify-extract"),
+            "{shell}"
+        );
+    }
+    let out = w.ok(&["man", "--out-dir", "man"]);
+    assert!(out.starts_with("wrote "), "{out}");
+    for page in [
+        "rogatory.1",
+        "rogatory-seal.1",
+        "rogatory-custody-append.1",
+        "rogatory-card-rotate.1",
+    ] {
+        let roff = fs::read_to_string(w.path(&format!("man/{page}"))).unwrap();
+        assert!(
+            roff.starts_with(".ie") || roff.contains(".TH"),
+            "{page}: {roff:.100}"
+        );
+    }
+    let (e, _) = (w.failure(&["completions", "tcsh"]).line, ());
+    assert!(e.contains("tcsh"), "{e}");
+}

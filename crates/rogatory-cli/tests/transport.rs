@@ -213,6 +213,29 @@ fn send_and_recv_deliver_with_a_receipt() {
     let out = w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
     assert!(!out.is_empty());
     w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/de.bka"]);
+    // The operator's view of the store: what arrived, from whom, verified
+    // again, receipted.
+    let listed: serde_json::Value = serde_json::from_str(&w.ok_bin(
+        ROGATORY,
+        &["store", "list", "frstore", "--trust", "fr.trust", "--json"],
+    ))
+    .unwrap();
+    let d = &listed.as_array().unwrap()[0];
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(d["state"], "stored");
+    assert_eq!(d["sender"], "de.bka");
+    assert_eq!(d["verified"], true);
+    assert!(d["receipted"].as_str().unwrap().ends_with('Z'), "{d}");
+    assert_eq!(d["custody"][2]["kind"], "received");
+    let text = w.ok_bin(ROGATORY, &["store", "list", "frstore"]);
+    assert!(text.contains("receipt:   signed "), "{text}");
+    let prefix = &d["package_id"].as_str().unwrap()[..8];
+    let shown = w.ok_bin(
+        ROGATORY,
+        &["store", "show", "frstore", prefix, "--trust", "fr.trust"],
+    );
+    assert!(shown.contains("from:      de.bka"), "{shown}");
+    assert!(shown.contains("received   fr.pnat"), "{shown}");
     // Sending again is answered from the stored receipt, without a receiver.
     let out = w.ok_bin(
         SEND,
@@ -261,6 +284,65 @@ fn recv_stops_cleanly_on_sigterm() {
     assert!(status.success());
     let status = wait(&mut recv, 30);
     assert_eq!(status.code(), Some(0), "clean exit on SIGTERM");
+}
+
+/// For a log collector: `--log-format json` writes one JSON object per line
+/// on standard error, `RUST_LOG` filters, and the stop is logged with its
+/// counts as fields (not a debug dump).
+#[test]
+fn recv_logs_json_lines_filtered_by_rust_log() {
+    let w = World::new();
+    let log = fs::File::create(w.path("recv.log")).unwrap();
+    let mut child = Command::new(RECV)
+        .args([
+            "--key",
+            "keys/fr.pnat.key",
+            "--trust",
+            "fr.trust",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            "frstore",
+            "--log-format",
+            "json",
+        ])
+        .env("RUST_LOG", "info")
+        .current_dir(w.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("listening on "), "{first}");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(wait(&mut child, 30).code(), Some(0));
+    let text = fs::read_to_string(w.path("recv.log")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(!lines.is_empty(), "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+    let stopped = lines
+        .iter()
+        .find(|l| l["message"] == "receiver stopped")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(stopped["receipts"], 0);
+    assert!(!text.contains("ReceiverStats"), "{text}");
 }
 
 /// Kills the receiver once this many bytes were handed to the link.

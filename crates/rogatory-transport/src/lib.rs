@@ -48,7 +48,7 @@ pub use error::{Result, TransportError};
 pub use frame::{FrameDecoder, encode_frame};
 pub use receiver::{Receiver, ReceiverConfig, ReceiverStats};
 pub use sender::{Delivery, Destination, NoProgress, Progress, Retry, Sender, SenderConfig};
-pub use store::{DeliveryKey, DirStore, Store};
+pub use store::{DeliveryKey, DirStore, Store, StoredDelivery};
 
 /// The system clock as a protocol timestamp (0 if the clock is before 1970).
 pub fn now() -> Timestamp {

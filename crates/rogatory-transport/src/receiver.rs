@@ -449,7 +449,15 @@ impl Receiver {
         }
         let _ = timeout(Duration::from_secs(2), endpoint.wait_idle()).await;
         let stats = shared.counters.snapshot();
-        info!(?stats, "receiver stopped");
+        info!(
+            receipts = stats.receipts,
+            already_have = stats.already_have,
+            rejected = stats.rejected,
+            data_frames = stats.data_frames,
+            data_bytes = stats.data_bytes,
+            preempted = stats.preempted,
+            "receiver stopped"
+        );
         Ok(stats)
     }
 }

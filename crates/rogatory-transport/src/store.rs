@@ -169,6 +169,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn unacknowledged(&self) -> Result<Vec<DeliveryKey>>;
 }
 
+/// One delivery as the store holds it (for operators: `rogatory store
+/// list`).
+#[derive(Debug, Clone)]
+pub struct StoredDelivery {
+    /// The delivery.
+    pub key: DeliveryKey,
+    /// The verified package, when it was committed.
+    pub package: Option<PathBuf>,
+    /// The receipt sent for it, when one was written.
+    pub receipt: Option<CustodyEvent>,
+    /// Bytes received so far, for a delivery still in progress (or broken
+    /// off, to be resumed).
+    pub partial_bytes: Option<u64>,
+}
+
 /// The embedded store: a directory (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct DirStore {
@@ -187,9 +202,70 @@ impl DirStore {
         Ok(Self { root })
     }
 
+    /// Opens a store directory that must exist (to read it, not to receive).
+    pub fn existing(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        if !root.join("packages").is_dir() {
+            return Err(TransportError::Usage(format!(
+                "{} is not a receiver's store (no packages/ directory)",
+                root.display()
+            )));
+        }
+        Ok(Self { root })
+    }
+
     /// The store's directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The delivery keys of the files `SUB/KEY.SUFFIX`, sorted.
+    fn keys_in(&self, sub: &str, suffix: &str) -> Result<Vec<DeliveryKey>> {
+        let dir = self.root.join(sub);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(TransportError::store(format!("listing {}", dir.display()))(
+                    e,
+                ));
+            }
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry =
+                entry.map_err(TransportError::store(format!("listing {}", dir.display())))?;
+            let name = entry.file_name();
+            if let Some(key) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(suffix))
+                .and_then(DeliveryKey::parse)
+            {
+                out.push(key);
+            }
+        }
+        out.sort_by_key(|k| k.name());
+        Ok(out)
+    }
+
+    /// Every delivery the store holds: committed packages, with their
+    /// receipts, and partial files, sorted by delivery name.
+    pub fn deliveries(&self) -> Result<Vec<StoredDelivery>> {
+        let mut keys = self.keys_in("packages", ".rgt")?;
+        keys.extend(self.keys_in("partial", ".part")?);
+        keys.sort_by_key(|k| k.name());
+        keys.dedup();
+        keys.into_iter()
+            .map(|key| {
+                let partial = self.partial_path(&key);
+                Ok(StoredDelivery {
+                    package: self.package_path(&key)?,
+                    receipt: self.receipt(&key)?,
+                    partial_bytes: fs::metadata(&partial).ok().map(|m| m.len()),
+                    key,
+                })
+            })
+            .collect()
     }
 
     fn partial_path(&self, key: &DeliveryKey) -> PathBuf {
@@ -266,25 +342,9 @@ impl Store for DirStore {
     }
 
     fn unacknowledged(&self) -> Result<Vec<DeliveryKey>> {
-        let dir = self.root.join("packages");
-        let entries = fs::read_dir(&dir)
-            .map_err(TransportError::store(format!("listing {}", dir.display())))?;
-        let mut out = Vec::new();
-        for entry in entries {
-            let entry =
-                entry.map_err(TransportError::store(format!("listing {}", dir.display())))?;
-            let name = entry.file_name();
-            let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".rgt")) else {
-                continue;
-            };
-            if let Some(key) = DeliveryKey::parse(stem)
-                && !self.receipt_path(&key).exists()
-            {
-                out.push(key);
-            }
-        }
-        out.sort_by_key(|k| k.name());
-        Ok(out)
+        let mut keys = self.keys_in("packages", ".rgt")?;
+        keys.retain(|k| !self.receipt_path(k).exists());
+        Ok(keys)
     }
 }
 

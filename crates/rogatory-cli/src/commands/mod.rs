@@ -14,6 +14,7 @@ mod manifest;
 mod open;
 mod redact;
 mod seal;
+mod store;
 mod trust;
 mod verify;
 
@@ -25,7 +26,8 @@ use rogatory::core::{Identity, TrustStore};
 use rogatory::wire::{PartyCard, Timestamp, decode};
 
 use crate::cli::{
-    CardCommand, Cli, Command, CustodyCommand, KeyCommand, LedgerCommand, TrustCommand,
+    CardCommand, Cli, Command, CustodyCommand, KeyCommand, LedgerCommand, StoreCommand,
+    TrustCommand,
 };
 use crate::error::{CliError, Result};
 
@@ -85,6 +87,21 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             ledger::report(&dir, since.as_deref(), json, out)
         }
         Command::Demo(args) => demo::run(&args, out),
+        Command::Store(StoreCommand::List { dir, trust, json }) => {
+            store::list(&dir, trust.as_deref(), json, out)
+        }
+        Command::Store(StoreCommand::Show {
+            dir,
+            delivery,
+            trust,
+            json,
+        }) => store::show(&dir, &delivery, trust.as_deref(), json, out),
+        Command::Completions { shell } => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rogatory", out);
+            Ok(())
+        }
+        Command::Man { out_dir } => man(&out_dir, out),
         Command::Redact(args) => redact::run(&args, out),
         Command::Forward(args) => forward::run(&args, out),
         Command::Extract(args) => extract::run(&args, out),
@@ -145,4 +162,30 @@ pub(crate) fn warn(message: &str) {
 /// Free text on one line for human output.
 pub(crate) fn flat(s: &str) -> String {
     crate::error::one_line(s)
+}
+
+/// `rogatory man`: one page for the command and one per subcommand, named as
+/// git names them (`rogatory-seal.1`, `rogatory-custody-append.1`).
+fn man(dir: &Path, out: &mut dyn Write) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(CliError::io_path("creating", dir))?;
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut written = 0;
+    let mut stack = vec![("rogatory".to_owned(), cmd)];
+    while let Some((name, cmd)) = stack.pop() {
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() != "help" {
+                stack.push((format!("{name}-{}", sub.get_name()), sub.clone()));
+            }
+        }
+        let page = cmd.clone().name(name.clone());
+        let mut roff = Vec::new();
+        clap_mangen::Man::new(page)
+            .render(&mut roff)
+            .map_err(CliError::io("rendering a manual page"))?;
+        let path = dir.join(format!("{name}.1"));
+        rogatory::core::fsutil::write_atomic(&path, &roff, false)?;
+        written += 1;
+    }
+    outln!(out, "wrote {written} manual pages to {}", dir.display());
+    Ok(())
 }

@@ -24,7 +24,7 @@ use crate::progress;
 pub(crate) fn cli(e: RedactError) -> CliError {
     match e {
         RedactError::Core(c) => CliError::Core(c),
-        other => CliError::Usage(other.to_string()),
+        other => CliError::Redact(other),
     }
 }
 
