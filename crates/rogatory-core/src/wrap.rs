@@ -141,17 +141,9 @@ pub fn wrap(
     match hybrid_key {
         Some(hybrid) => {
             let pk = hybrid_public_key(hybrid)?;
-            let (enc, ct) =
-                hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, HybridKem>(
-                    &OpModeS::Base,
-                    &pk,
-                    &info,
-                    plaintext.expose_secret(),
-                    &[],
-                    rng,
-                )
-                .map_err(|_| CoreError::usage("X-Wing encapsulation failed"))?;
-            let enc = XWingCiphertext::from_slice(enc.to_bytes().as_slice())
+            let (enc, ct) = seal_base::<HybridKem>(&pk, &info, plaintext.expose_secret(), rng)
+                .ok_or_else(|| CoreError::usage("X-Wing encapsulation failed"))?;
+            let enc = XWingCiphertext::from_slice(&enc)
                 .map_err(|_| CoreError::usage("HPKE encapsulated key length"))?;
             Ok(Stanza::XWing {
                 enc: Box::new(enc),
@@ -161,19 +153,11 @@ pub fn wrap(
         None => {
             let pk = <HpkeKem as hpke::Kem>::PublicKey::from_bytes(&agreement_key.0)
                 .map_err(|_| CoreError::usage("recipient X25519 key is malformed"))?;
-            let (enc, ct) =
-                hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
-                    &OpModeS::Base,
-                    &pk,
-                    &info,
-                    plaintext.expose_secret(),
-                    &[],
-                    rng,
-                )
-                .map_err(|_| {
+            let (enc, ct) = seal_base::<HpkeKem>(&pk, &info, plaintext.expose_secret(), rng)
+                .ok_or_else(|| {
                     CoreError::usage("recipient X25519 key is not contributory (low order)")
                 })?;
-            let enc = PublicKey::from_slice(enc.to_bytes().as_slice())
+            let enc = PublicKey::from_slice(&enc)
                 .map_err(|_| CoreError::usage("HPKE encapsulated key length"))?;
             Ok(Stanza::X25519 {
                 enc,
@@ -181,6 +165,46 @@ pub fn wrap(
             })
         }
     }
+}
+
+/// RFC 9180 `SealBase` with the suite's KDF and AEAD and the KEM `K`:
+/// `(enc, ciphertext)`, or `None` when the KEM refuses the key.
+fn seal_base<K: hpke::Kem>(
+    pk: &K::PublicKey,
+    info: &[u8],
+    plaintext: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (enc, ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
+        &OpModeS::Base,
+        pk,
+        info,
+        plaintext,
+        &[],
+        rng,
+    )
+    .ok()?;
+    Some((enc.to_bytes().to_vec(), ct))
+}
+
+/// RFC 9180 `OpenBase` with the suite's KDF and AEAD and the KEM `K`; every
+/// failure is `None`.
+fn open_base<K: hpke::Kem>(
+    sk: &K::PrivateKey,
+    enc: &[u8],
+    info: &[u8],
+    ciphertext: &[u8],
+) -> Option<Vec<u8>> {
+    let enc = K::EncappedKey::from_bytes(enc).ok()?;
+    hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, K>(
+        &OpModeR::Base,
+        sk,
+        &enc,
+        info,
+        ciphertext,
+        &[],
+    )
+    .ok()
 }
 
 /// Parses an X-Wing public key: its ML-KEM-768 part must be a canonical
@@ -249,30 +273,10 @@ impl<'a> Unwrapper<'a> {
         let info = hpke_info(package_id, &self.identity.key_id());
         let pt = match stanza {
             Stanza::X25519 { enc, ciphertext } => {
-                let sk = self.x25519.as_ref()?;
-                let enc = <HpkeKem as hpke::Kem>::EncappedKey::from_bytes(&enc.0).ok()?;
-                hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
-                    &OpModeR::Base,
-                    sk,
-                    &enc,
-                    &info,
-                    ciphertext.as_slice(),
-                    &[],
-                )
-                .ok()?
+                open_base::<HpkeKem>(self.x25519.as_ref()?, &enc.0, &info, ciphertext.as_slice())?
             }
             Stanza::XWing { enc, ciphertext } => {
-                let sk = self.xwing.as_ref()?;
-                let enc = <HybridKem as hpke::Kem>::EncappedKey::from_bytes(&enc.0).ok()?;
-                hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, HybridKem>(
-                    &OpModeR::Base,
-                    sk,
-                    &enc,
-                    &info,
-                    ciphertext.as_slice(),
-                    &[],
-                )
-                .ok()?
+                open_base::<HybridKem>(self.xwing.as_ref()?, &enc.0, &info, ciphertext.as_slice())?
             }
         };
         let pt = SecretBytes::new(pt);
