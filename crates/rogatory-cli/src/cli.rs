@@ -110,14 +110,19 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out_dir: PathBuf,
     },
-    /// A whole exchange on this machine: three parties, a package, QUIC delivery, receipt
+    /// The whole story on this machine: seal, deliver, redact, forward, verify, extract
     #[command(
-        long_about = "A whole exchange on this machine, with the embedded defaults.\n\n\
+        long_about = "The whole story on this machine, with the embedded defaults.\n\n\
             Three parties (de.bka, fr.pnat, nl.om) make their keys and cards and trust each \
-            other; de.bka seals a package whose fields carry different access tags; fr.pnat's \
-            receiver runs in this process on 127.0.0.1; de.bka delivers the package over QUIC \
-            (both sides pinned by their cards), verifies the signed receipt, and fr.pnat opens \
-            the fields it is cleared for. Prints a short account of each step."
+            other; de.bka seals evidence with personal data in it, its fields under different \
+            access tags, for fr.pnat with consent to onward transfer to nl.om, and delivers it \
+            over QUIC on 127.0.0.1 (both sides pinned by their cards) to fr.pnat's receiver in \
+            this process, against a signed receipt it verifies. fr.pnat opens what it is cleared \
+            for, redacts the e-mail addresses and phone numbers by policy, forwards the rest to \
+            nl.om (a forward outside the consent is refused) and delivers it the same way; nl.om \
+            verifies de.bka's signature, the redaction and the whole chain of custody and opens \
+            what is left to it; a court verifies an extract with the cards alone. Prints an \
+            account of each step, or with --json one document of the steps."
     )]
     Demo(DemoArgs),
     /// Remove fields or segments (by name, range, rule or detector), keeping all proofs
@@ -154,6 +159,9 @@ pub struct DemoArgs {
     /// Work in this (empty or new) directory and keep it [default: a temporary directory]
     #[arg(long, value_name = "DIR")]
     pub dir: Option<std::path::PathBuf>,
+    /// Tell the story as one JSON document on standard output
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--ledger DIR`: where a command that acts on a package records the action.

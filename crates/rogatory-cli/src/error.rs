@@ -198,7 +198,9 @@ impl CliError {
             CliError::FieldsNotOpened { .. } => Class::NotCleared,
             CliError::Transport(t) => match t {
                 TransportError::Core(e) => Class::of_core(e),
-                TransportError::Usage(_) | TransportError::TlsConfig(_) => Class::Usage,
+                TransportError::Usage(_)
+                | TransportError::TlsConfig(_)
+                | TransportError::StaleCopy { .. } => Class::Usage,
                 TransportError::Io { .. } | TransportError::Store { .. } => Class::Io,
                 _ => Class::Delivery,
             },

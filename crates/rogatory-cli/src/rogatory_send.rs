@@ -33,11 +33,13 @@ use crate::error::{CliError, Result};
     long_about = "Deliver evidence packages over QUIC to a trusted receiver.\n\n\
         The receiver is named by its party id and found in the trust store: the connection is \
         accepted only if its TLS certificate matches the pin on that party's current card. \
-        Before the first attempt a `sent` custody event naming the receiver is appended to \
-        each package (once: a retry or a later run reuses it). Broken transfers are retried \
-        and resume where the receiver's stored bytes end. Each receipt (the receiver's signed \
-        `received` event) is verified against this copy and stored beside it as PKG.receipt, \
-        and the delivery is recorded in the ledger.\n\n\
+        Each package is left as it is: the receiver gets its own copy, NAME.to-PARTY.rgt \
+        beside NAME.rgt, which is the package plus a `sent` custody event naming the receiver \
+        (made once: a retry or a later run reuses it; a package whose last event is already \
+        that `sent` is delivered as it is). Broken transfers are retried and resume where the \
+        receiver's stored bytes end. Each receipt (the receiver's signed `received` event) is \
+        verified against the copy and stored beside it as NAME.to-PARTY.rgt.receipt, and the \
+        delivery is recorded in the ledger.\n\n\
         A progress bar is drawn only when standard error is a terminal. Exit status 0 only if \
         every package has a verified receipt; 1 otherwise (one line per failure on standard \
         error); 2 on a usage error.",

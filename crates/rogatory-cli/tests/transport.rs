@@ -206,7 +206,12 @@ fn send_and_recv_deliver_with_a_receipt() {
         "{out}"
     );
     assert!(wait(&mut recv, 30).success());
-    assert!(w.path("evidence.rgt.receipt").is_file());
+    // The sealed original stays as sealed; fr.pnat's copy carries the
+    // `sent` event and has the receipt beside it.
+    assert!(out.contains("evidence.to-fr.pnat.rgt"), "{out}");
+    assert!(w.path("evidence.to-fr.pnat.rgt.receipt").is_file());
+    assert!(!w.path("evidence.rgt.receipt").exists());
+    assert_eq!(Package::open(&pkg).unwrap().events().len(), 1);
     assert_eq!(files_in(&w.path("frstore/packages")).len(), 1);
     assert_eq!(files_in(&w.path("frstore/receipts")).len(), 1);
     // Both ledgers verify and record the exchange.
@@ -250,7 +255,9 @@ fn send_and_recv_deliver_with_a_receipt() {
         ],
     );
     assert!(out.contains("already delivered"), "{out}");
-    assert_eq!(Package::open(&pkg).unwrap().events().len(), 2);
+    assert_eq!(Package::open(&pkg).unwrap().events().len(), 1);
+    let copy = w.path("evidence.to-fr.pnat.rgt");
+    assert_eq!(Package::open(&copy).unwrap().events().len(), 2);
 }
 
 #[test]
@@ -458,12 +465,13 @@ fn receiver_killed_mid_transfer_and_restarted_then_the_delivery_completes() {
         "the second attempt resumed: {:?}",
         d.accept_offsets
     );
-    let size = fs::metadata(&pkg).unwrap().len();
+    assert_eq!(d.package, w.path("disk.to-fr.pnat.rgt"));
+    let size = fs::metadata(&d.package).unwrap().len();
     assert!(
         d.bytes_sent < size + (24 << 20),
         "only what was missing travelled again"
     );
-    assert!(w.path("disk.rgt.receipt").is_file());
+    assert!(w.path("disk.to-fr.pnat.rgt.receipt").is_file());
     assert!(files_in(&w.path("frstore/partial")).is_empty());
     assert_eq!(files_in(&w.path("frstore/packages")).len(), 1);
     w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
@@ -502,5 +510,126 @@ fn demo_runs_with_no_arguments() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("receipt verified"), "{text}");
+    for step in [
+        "de.bka verified fr.pnat's signed receipt",
+        "informant.txt   not cleared",
+        "chat.txt        removes line 1 (phone), line 3 (email); keeps lines 0,2,4",
+        "a forward to it is refused: onward transfer to be.fedpol refused",
+        "fr.pnat verified nl.om's signed receipt",
+        "4  forwarded by fr.pnat",
+        "2 segment(s) 0,4",
+        "Done.",
+    ] {
+        assert!(text.contains(step), "{step:?} in\n{text}");
+    }
+    // The personal data never reaches nl.om, nor the story itself.
+    assert!(!text.contains("carol.dupont"), "{text}");
+    assert!(!text.contains("56 78"), "{text}");
+}
+
+/// `demo --json --dir DIR`: the same story as one document for tools, and
+/// the files kept: the sealed original unchanged beside fr.pnat's copy,
+/// nl.om's stored package with the whole chain, the court's extract.
+#[test]
+fn demo_tells_the_story_as_json_and_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("story");
+    let out = Command::new(ROGATORY)
+        .args(["demo", "--json", "--dir"])
+        .arg(&keep)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["format"], 1);
+    let steps: Vec<(&str, &str)> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap(), s["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("parties", "all"),
+            ("seal", "de.bka"),
+            ("deliver", "de.bka"),
+            ("open", "fr.pnat"),
+            ("redact", "fr.pnat"),
+            ("deliver", "fr.pnat"),
+            ("forward", "fr.pnat"),
+            ("verify", "nl.om"),
+            ("extract", "court"),
+            ("ledgers", "all"),
+        ]
+    );
+    let step = |name: &str| {
+        doc["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == name)
+            .unwrap()
+            .clone()
+    };
+    let verified = step("verify");
+    let kinds: Vec<&str> = verified["custody"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "sealed",
+            "sent",
+            "received",
+            "redacted",
+            "forwarded",
+            "sent",
+            "received"
+        ]
+    );
+    assert_eq!(
+        step("extract")["verified"]["segments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        step("forward")["refused"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("consent")
+    );
+    // The files: the original as sealed (one event), fr.pnat's copy with its
+    // `sent`, what nl.om opened without the personal data.
+    let sealed = keep.join("de.bka/evidence.rgt");
+    assert_eq!(Package::open(&sealed).unwrap().events().len(), 1);
+    let copy = keep.join("de.bka/evidence.to-fr.pnat.rgt");
+    assert_eq!(Package::open(&copy).unwrap().events().len(), 2);
+    assert!(
+        keep.join("de.bka/evidence.to-fr.pnat.rgt.receipt")
+            .is_file()
+    );
+    let chat = fs::read_to_string(keep.join("nl.om/opened/chat.txt")).unwrap();
+    assert_eq!(chat.lines().count(), 3, "{chat}");
+    assert!(!chat.contains('@') && !chat.contains("+33"), "{chat}");
+    assert!(!keep.join("nl.om/opened/subscriber.csv").exists());
+    assert!(keep.join("nl.om/court.rgx").is_file());
+    // A second run refuses the non-empty directory, touching nothing.
+    let again = Command::new(ROGATORY)
+        .args(["demo", "--dir"])
+        .arg(&keep)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    assert_eq!(Package::open(&sealed).unwrap().events().len(), 1);
 }

@@ -7,8 +7,10 @@
 //! [`TransportError::is_retryable`] tells a sender which failures a new
 //! attempt may cure.
 
+use std::path::PathBuf;
+
 use rogatory_core::CoreError;
-use rogatory_wire::{RejectReason, WireError};
+use rogatory_wire::{PartyId, RejectReason, WireError};
 use thiserror::Error;
 
 /// Errors of the QUIC transport, the session protocol and the receiver's store.
@@ -82,6 +84,24 @@ pub enum TransportError {
     /// The caller asked for something invalid.
     #[error("invalid request: {0}")]
     Usage(String),
+    /// The destination's copy of a package exists but is not the package
+    /// as given plus this sender's `sent` event to that receiver (the
+    /// original changed after the copy was made, or another file has its
+    /// name). Nothing is overwritten.
+    #[error(
+        "{} exists but is not {} with its `sent` event to {receiver}; \
+         move it away to deliver the package as it is now",
+        copy.display(),
+        original.display()
+    )]
+    StaleCopy {
+        /// The destination's copy.
+        copy: PathBuf,
+        /// The package as given.
+        original: PathBuf,
+        /// The receiving party.
+        receiver: PartyId,
+    },
     /// The service is shutting down.
     #[error("shutting down")]
     Shutdown,

@@ -7,8 +7,9 @@
 //! ```text
 //!  sender                                              receiver
 //!  ──────                                              ────────
-//!  package file
-//!   ├ `sent` event appended once (reused on retry)
+//!  package file (left as it is)
+//!   ├ the destination's copy NAME.to-PARTY.rgt: the package + `sent`, made once
+//!   │  (reused on retry)
 //!   ├ BLAKE3 of the exact bytes, size
 //!   │        QUIC + TLS 1.3, ALPN rogatory/1, both certificates pinned by cards
 //!   ├ Offer{id, digest, size} ───────────────────────▶ limits, earlier receipt?
@@ -19,7 +20,7 @@
 //!   │                                                  rename into place, `received`
 //!   │                  ◀──────────────── Receipt{received event} | Reject
 //!   ├ verify_receipt against its own copy
-//!   └ PKG.receipt, ledger line `sent`
+//!   └ COPY.receipt, ledger line `sent`
 //! ```
 //!
 //! A broken link is retried by the sender with the same offer; the receiver

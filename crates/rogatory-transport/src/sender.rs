@@ -1,4 +1,5 @@
-//! The sender (spec §13.3): appends its `sent` event once, offers the exact
+//! The sender (spec §13.3): makes each destination its own copy of the
+//! package with its `sent` event (once), leaving the original as it was; offers the exact
 //! bytes, streams them from the offset the receiver asks for, retries with
 //! resume on a broken link, and accepts only a receipt that verifies against
 //! its own copy.
@@ -14,7 +15,7 @@ use std::time::Duration;
 use rogatory_core::actions::{Details, ReceiptReport, append_event, bytes_digest, verify_receipt};
 use rogatory_core::container::recover;
 use rogatory_core::custody::{event_hash, event_ref};
-use rogatory_core::fsutil::write_atomic;
+use rogatory_core::fsutil::{sync_dir, write_atomic};
 use rogatory_core::ledger::{self, Ledger, Record};
 use rogatory_core::{Identity, Package, Signer, TrustStore, system_rng};
 use rogatory_wire::{
@@ -138,13 +139,14 @@ impl Progress for NoProgress {}
 /// A completed delivery: a receipt that verified against the sender's copy.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// The package file.
+    /// The file delivered: the destination's copy
+    /// ([`destination_copy_path`]), or the file given if it was one already.
     pub package: PathBuf,
     /// The receipt (the receiver's `received` event).
     pub receipt: CustodyEvent,
     /// What the verified receipt establishes.
     pub report: ReceiptReport,
-    /// Where the receipt was stored (`PKG.receipt`).
+    /// Where the receipt was stored (beside the file delivered, [`receipt_path`]).
     pub receipt_path: PathBuf,
     /// The receiver already had these bytes (or a stored receipt already
     /// verified): nothing travelled.
@@ -529,11 +531,37 @@ pub(crate) fn read_chunks(
     }
 }
 
-/// Readies a package: finishes an interrupted append, verifies it, reuses
-/// its last event if it is this sender's `sent` to this receiver (else
-/// appends one), digests the exact bytes. A delivery whose stored receipt
-/// still verifies is complete already (`Err(delivery)`).
-fn prepare(inner: &Inner, path: &Path) -> Result<Result<Prepared, Box<Delivery>>> {
+/// The destination's own copy of a package (DESIGN: each destination gets
+/// its own copy with its own `sent` event; the original stays as sealed):
+/// `NAME.to-PARTY.rgt` beside `NAME.rgt` (`NAME.to-PARTY` for any other
+/// file name).
+pub fn destination_copy_path(package: &Path, receiver: &PartyId) -> PathBuf {
+    let name = package
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let copy = match name.strip_suffix(".rgt") {
+        Some(stem) => format!("{stem}.to-{receiver}.rgt"),
+        None => format!("{name}.to-{receiver}"),
+    };
+    package.with_file_name(copy)
+}
+
+/// Whether `event` is `identity`'s `sent` naming `receiver`.
+fn is_sent_to(event: &CustodyEvent, identity: &Identity, receiver: &TrustEntry) -> bool {
+    event.clear.actor == identity.key_id()
+        && matches!(event.clear.body, EventBody::Sent { receiver: r } if r == receiver.key_id)
+}
+
+/// Readies a package. A file whose last event is this sender's `sent` to
+/// this receiver is a destination's copy already and is offered as it is.
+/// Any other file is left as it is: its destination's copy
+/// ([`destination_copy_path`]) is reused if it is this file plus that
+/// `sent` event, else made (the bytes copied, the event appended, then
+/// renamed into place). Then the offer's size and digest are taken. A
+/// delivery whose stored receipt still verifies is complete already
+/// (`Err(delivery)`).
+fn prepare(inner: &Inner, given: &Path) -> Result<Result<Prepared, Box<Delivery>>> {
     let identity = inner.cfg.identity.as_ref();
     let trust = inner.cfg.trust.as_ref();
     let receiver = &inner.receiver;
@@ -541,48 +569,42 @@ fn prepare(inner: &Inner, path: &Path) -> Result<Result<Prepared, Box<Delivery>>
         .files
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    recover(path)?;
+    recover(given)?;
     // The receiver verifies every byte; the sender checks the structure,
     // the signature and the chain it extends.
-    let verified = Package::open(path)?.verify_structure(trust)?;
-    let last = verified
-        .package()
-        .events()
+    let verified = Package::open(given)?.verify_structure(trust)?;
+    let events = verified.package().events().to_vec();
+    let last = events
         .last()
         .cloned()
         .ok_or_else(|| TransportError::Usage("the package has no custody events".into()))?;
-    let reuse = last.clear.actor == identity.key_id()
-        && matches!(last.clear.body, EventBody::Sent { receiver: r } if r == receiver.key_id);
-    let unlocked = verified.unlock_for_verification(identity)?;
+    let (path, sent, reuse) = if is_sent_to(&last, identity, receiver) {
+        (given.to_owned(), last, true)
+    } else {
+        drop(verified);
+        let copy = destination_copy_path(given, &receiver.party);
+        match existing_copy(inner, given, &copy, &events)? {
+            Some(sent) => (copy, sent, true),
+            None => {
+                let sent = make_copy(inner, given, &copy)?;
+                (copy, sent, false)
+            }
+        }
+    };
+    let unlocked = Package::open(&path)?
+        .verify_structure(trust)?
+        .unlock_for_verification(identity)?;
     let metadata = unlocked.metadata().clone();
     let package_digest = unlocked.package().digest();
     let package_id = unlocked.package().package_id();
     drop(unlocked);
-    let sent = if reuse {
-        last
-    } else {
-        append_event(
-            path,
-            identity,
-            trust,
-            now(),
-            EventBody::Sent {
-                receiver: receiver.key_id,
-            },
-            Details {
-                counterpart: Some(receiver.party.clone()),
-                ..Details::default()
-            },
-            &mut system_rng(),
-        )?
-    };
     drop(appending);
-    let size = std::fs::metadata(path)
+    let size = std::fs::metadata(&path)
         .map_err(TransportError::io(format!("reading {}", path.display())))?
         .len();
-    let digest = bytes_digest(path)?;
+    let digest = bytes_digest(&path)?;
     let prepared = Prepared {
-        path: path.to_owned(),
+        path,
         key: DeliveryKey {
             package_id,
             bytes_digest: digest,
@@ -596,6 +618,84 @@ fn prepare(inner: &Inner, path: &Path) -> Result<Result<Prepared, Box<Delivery>>
         return Ok(Err(Box::new(done)));
     }
     Ok(Ok(prepared))
+}
+
+/// The destination's copy made by an earlier run, if there is one: its
+/// `sent` event, once the copy is checked to be the original's events plus
+/// that one event. A file of that name that is anything else is an error,
+/// never overwritten.
+fn existing_copy(
+    inner: &Inner,
+    original: &Path,
+    copy: &Path,
+    original_events: &[CustodyEvent],
+) -> Result<Option<CustodyEvent>> {
+    if !copy.exists() {
+        return Ok(None);
+    }
+    let stale = || TransportError::StaleCopy {
+        copy: copy.to_owned(),
+        original: original.to_owned(),
+        receiver: inner.receiver.party.clone(),
+    };
+    recover(copy)?;
+    let Ok(verified) = Package::open(copy).and_then(|p| p.verify_structure(&inner.cfg.trust))
+    else {
+        return Err(stale());
+    };
+    let events = verified.package().events();
+    match events.split_last() {
+        Some((last, before))
+            if before == original_events
+                && is_sent_to(last, &inner.cfg.identity, &inner.receiver) =>
+        {
+            Ok(Some(last.clone()))
+        }
+        _ => Err(stale()),
+    }
+}
+
+/// Makes the destination's copy: the original's bytes in a temporary file
+/// beside it, flushed, this sender's `sent` event appended, then renamed to
+/// `copy` (never over an existing file) and the directory flushed.
+fn make_copy(inner: &Inner, original: &Path, copy: &Path) -> Result<CustodyEvent> {
+    let dir = match copy.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let context = || format!("making the copy {}", copy.display());
+    let mut temp = tempfile::Builder::new()
+        .prefix(".rogatory-copy-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(TransportError::io(context()))?;
+    let mut from = File::open(original).map_err(TransportError::io(format!(
+        "reading {}",
+        original.display()
+    )))?;
+    std::io::copy(&mut from, temp.as_file_mut()).map_err(TransportError::io(context()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(TransportError::io(context()))?;
+    let receiver = &inner.receiver;
+    let sent = append_event(
+        temp.path(),
+        inner.cfg.identity.as_ref(),
+        &inner.cfg.trust,
+        now(),
+        EventBody::Sent {
+            receiver: receiver.key_id,
+        },
+        Details {
+            counterpart: Some(receiver.party.clone()),
+            ..Details::default()
+        },
+        &mut system_rng(),
+    )?;
+    temp.persist_noclobber(copy)
+        .map_err(|e| TransportError::io(context())(e.error))?;
+    sync_dir(&dir)?;
+    Ok(sent)
 }
 
 /// A receipt stored beside the package by an earlier run, if it verifies

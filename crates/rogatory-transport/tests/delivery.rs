@@ -14,7 +14,7 @@ use rogatory_core::custody::event_hash;
 use rogatory_core::identity::TlsKey;
 use rogatory_core::ledger;
 use rogatory_core::{Identity, Key32, Package, Signer};
-use rogatory_transport::sender::receipt_path;
+use rogatory_transport::sender::{destination_copy_path, receipt_path};
 use rogatory_transport::{
     Destination, DirStore, NoProgress, Receiver, ReceiverConfig, ReceiverStats, Sender, Store,
     TransportError,
@@ -123,14 +123,20 @@ fn events(path: &Path) -> Vec<CustodyEvent> {
 async fn delivers_end_to_end_with_a_verified_receipt() {
     bounded(60, async {
         let w = Pair::new();
-        let pkg = w.package("evidence.rgt", 3 << 20);
+        let original = w.package("evidence.rgt", 3 << 20);
+        let sealed = std::fs::read(&original).unwrap();
         let rx = Running::start(w.receiver()).await;
         let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
-        let d = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        let d = sender.deliver(&original, &NoProgress).await.unwrap();
         sender.close().await;
 
-        // The sender: one `sent` event, the receipt beside the package, a
-        // ledger line.
+        // The original stays as sealed; the destination's copy carries the
+        // one `sent` event, the receipt lies beside the copy, a ledger line.
+        assert_eq!(std::fs::read(&original).unwrap(), sealed);
+        let pkg = destination_copy_path(&original, &PartyId::new("fr.pnat").unwrap());
+        assert_eq!(pkg, w.path("de/evidence.to-fr.pnat.rgt"));
+        assert_eq!(d.package, pkg);
+        assert_eq!(d.receipt_path, receipt_path(&pkg));
         let evs = events(&pkg);
         assert_eq!(evs.len(), 2);
         assert!(
@@ -198,22 +204,29 @@ async fn delivers_end_to_end_with_a_verified_receipt() {
 async fn a_duplicate_delivery_gets_the_first_receipt() {
     bounded(60, async {
         let w = Pair::new();
-        let pkg = w.package("dup.rgt", 100_000);
+        let original = w.package("dup.rgt", 100_000);
         let rx = Running::start(w.receiver()).await;
         let sender = Sender::new(w.sender(), rx.dest("fr.pnat")).unwrap();
-        let first = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        let first = sender.deliver(&original, &NoProgress).await.unwrap();
+        let pkg = first.package.clone();
+        assert_ne!(pkg, original);
         // Without the stored receipt the sender asks again: same `sent`
         // event, same bytes, so the receiver answers with its first receipt.
         std::fs::remove_file(receipt_path(&pkg)).unwrap();
-        let second = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        let second = sender.deliver(&original, &NoProgress).await.unwrap();
         assert!(second.already_delivered);
+        assert_eq!(second.package, pkg, "the copy of the first run is reused");
         assert_eq!(second.receipt, first.receipt);
         assert_eq!(second.frames_sent, 0);
         assert_eq!(events(&pkg).len(), 2, "the `sent` event is appended once");
-        // With the stored receipt it is done without asking.
-        let third = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        // With the stored receipt it is done without asking, given the
+        // original or the copy.
+        let third = sender.deliver(&original, &NoProgress).await.unwrap();
         assert!(third.already_delivered);
         assert_eq!(third.attempts, 0);
+        let fourth = sender.deliver(&pkg, &NoProgress).await.unwrap();
+        assert_eq!((fourth.attempts, &fourth.package), (0, &pkg));
+        assert_eq!(events(&original).len(), 1, "the original stays as sealed");
         sender.close().await;
         let stats = rx.stop().await;
         assert_eq!(stats.receipts, 1);
@@ -907,6 +920,80 @@ async fn a_stanza_rewrapped_to_a_third_party_gets_no_receipt() {
                 .unwrap_or(true),
             "nothing stored"
         );
+    })
+    .await;
+}
+
+/// DESIGN: each destination gets its own copy with its own `sent` event and
+/// the sealed original stays as sealed, so one package sent to two
+/// receivers gives two copies whose chains diverge after `sealed`, and the
+/// exhibit's hash does not move. A copy that no longer matches its original
+/// is refused, never overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_destination_gets_its_own_copy_and_the_original_stays_as_sealed() {
+    use rogatory_core::actions::{Details, append_event};
+    bounded(90, async {
+        let w = Pair::new();
+        let nl = identity("nl.om");
+        let de_trust = trust(&[
+            (&w.de, &[]),
+            (&w.fr, &["category:content"]),
+            (&nl, &["category:content"]),
+        ]);
+        let peer_trust = trust(&[(&w.de, &[]), (&w.fr, &[]), (&nl, &[])]);
+        let original = seal(
+            &w.de,
+            &de_trust,
+            &[&w.fr, &nl],
+            &[("chat.txt", b"hello\n", &["category:content"])],
+            &w.path("de/exhibit.rgt"),
+        );
+        let sealed = std::fs::read(&original).unwrap();
+        let fr_rx = Running::start(receiver_config(&w.fr, &peer_trust, &w.path("fr"))).await;
+        let nl_rx = Running::start(receiver_config(&nl, &peer_trust, &w.path("nl"))).await;
+        let cfg = || sender_config(&w.de, &de_trust, &w.path("de"));
+
+        let to_fr = Sender::new(cfg(), fr_rx.dest("fr.pnat")).unwrap();
+        let d_fr = to_fr.deliver(&original, &NoProgress).await.unwrap();
+        to_fr.close().await;
+        let to_nl = Sender::new(cfg(), nl_rx.dest("nl.om")).unwrap();
+        let d_nl = to_nl.deliver(&original, &NoProgress).await.unwrap();
+
+        assert_eq!(std::fs::read(&original).unwrap(), sealed);
+        assert_eq!(d_fr.package, w.path("de/exhibit.to-fr.pnat.rgt"));
+        assert_eq!(d_nl.package, w.path("de/exhibit.to-nl.om.rgt"));
+        for (d, who) in [(&d_fr, &w.fr), (&d_nl, &nl)] {
+            let evs = events(&d.package);
+            assert_eq!(evs.len(), 2, "sealed and one `sent`");
+            assert!(
+                matches!(evs[1].clear.body, EventBody::Sent { receiver } if receiver == who.key_id())
+            );
+            assert!(d.receipt_path.is_file());
+        }
+        assert_eq!(fr_rx.stop().await.receipts, 1);
+
+        // The original gains a note after the copy to nl.om was made: that
+        // copy is stale, refused with its name, and left as it was.
+        let nl_copy = std::fs::read(&d_nl.package).unwrap();
+        append_event(
+            &original,
+            &w.de,
+            &de_trust,
+            now(),
+            EventBody::Note,
+            Details::default(),
+            &mut rogatory_core::system_rng(),
+        )
+        .unwrap();
+        let e = to_nl.deliver(&original, &NoProgress).await.unwrap_err();
+        assert!(
+            matches!(&e, rogatory_transport::TransportError::StaleCopy { copy, .. } if *copy == d_nl.package),
+            "{e}"
+        );
+        assert!(e.to_string().contains("move it away"), "{e}");
+        assert_eq!(std::fs::read(&d_nl.package).unwrap(), nl_copy);
+        to_nl.close().await;
+        assert_eq!(nl_rx.stop().await.receipts, 1);
     })
     .await;
 }

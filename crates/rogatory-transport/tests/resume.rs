@@ -169,7 +169,8 @@ async fn twenty_cuts_each_resumed_nothing_stored_twice() {
 
         // Frames: the receiver stored each frame exactly once, so no frame
         // was re-sent beyond what it was missing.
-        let size = std::fs::metadata(&pkg).unwrap().len();
+        // (What travelled is fr.pnat's copy, the package with its `sent`.)
+        let size = std::fs::metadata(&d.package).unwrap().len();
         let needed = size.div_ceil(1 << 20);
         let s = stats.get();
         assert_eq!(s.data_bytes, size, "every byte stored exactly once");

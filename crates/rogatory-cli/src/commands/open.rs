@@ -131,13 +131,26 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
                 cleared += 1;
                 opened += 1;
                 let path = placed.next().unwrap_or_default();
-                outln!(
-                    out,
-                    "  {:>3}  {name:?}: opened: {} ({} bytes)",
-                    d.index,
-                    path.display(),
-                    d.size
-                );
+                let written = std::fs::metadata(&path)
+                    .map_err(CliError::io_path("reading", &path))?
+                    .len();
+                if written == d.size {
+                    outln!(
+                        out,
+                        "  {:>3}  {name:?}: opened: {} ({written} bytes)",
+                        d.index,
+                        path.display()
+                    );
+                } else {
+                    outln!(
+                        out,
+                        "  {:>3}  {name:?}: opened: {} ({written} of {} bytes: the rest was \
+                         removed by a redaction)",
+                        d.index,
+                        path.display(),
+                        d.size
+                    );
+                }
             }
         }
     }

@@ -160,7 +160,10 @@ def run_transport(peer: Peer, rust: Rust, res: Results, w: World, pkgs: dict[str
         res.record(G, "T3: rogatory-send with the peer's key file (§3.4, TLS key) delivers a peer-sealed package",
                    s.rc == 0, s.err.strip())
         rx.wait(20)
-    _check_receipt_both(peer, rust, res, w, t3, "py", "T3")
+    t3_copy = t3.with_name("peer-sealed.to-fr.pnat.rgt")
+    res.record(G, "T3: rogatory-send leaves the package as sealed and delivers fr.pnat's own copy",
+               t3.read_bytes() == Path(pkgs["peer_sealed"]).read_bytes() and t3_copy.exists())
+    _check_receipt_both(peer, rust, res, w, t3_copy, "py", "T3")
     # T4: a client certificate pinned by no card is refused ---------------------------------------------
     t4 = w.root / "t4" / "stranger.rgt"
     t4.parent.mkdir()
