@@ -66,6 +66,9 @@ else
   mkdir "$WORK" || { echo "WORK=$WORK exists: choose a new directory" >&2; exit 2; }
 fi
 trap 'rm -rf "$WORK"' EXIT
+# The parties' default ledgers ($XDG_DATA_HOME/rogatory/ledger/PARTY) stay in the work directory.
+export XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config"
+unset ROGATORY_CONFIG
 
 # ---- timing helpers -----------------------------------------------------------
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

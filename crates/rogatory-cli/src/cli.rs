@@ -33,6 +33,10 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+    /// The party's configuration (key, trust store, ledger) [default: ROGATORY_CONFIG,
+    /// ./rogatory.toml, $XDG_CONFIG_HOME/rogatory/rogatory.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The commands.
@@ -168,7 +172,7 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct LedgerArg {
     /// The party's ledger, where this action is recorded (created if missing)
-    /// [default: ledger/PARTY beside the key file]
+    /// [default: rogatory.toml's, else $XDG_DATA_HOME/rogatory/ledger/PARTY]
     #[arg(long = "ledger", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }

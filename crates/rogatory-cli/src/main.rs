@@ -5,6 +5,7 @@
 mod cli;
 mod cli_redact;
 mod commands;
+mod config;
 mod error;
 mod passphrase;
 mod progress;
@@ -12,7 +13,6 @@ mod progress;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
 
 /// Whether the command line asks for JSON (also when it does not parse, so
@@ -32,7 +32,7 @@ fn fail(e: &error::CliError) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match config::parse::<cli::Cli>() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };

@@ -35,18 +35,14 @@ pub fn load_trust(path: &Path, identity: &Identity) -> Result<Arc<TrustStore>> {
     Ok(Arc::new(t))
 }
 
-/// `--ledger DIR`, or the party's default: `ledger/PARTY` beside the key
-/// file (as every `rogatory` command records it; several parties' keys may
-/// share a directory, and a ledger belongs to one key).
+/// `--ledger DIR` (or the configuration's), else the party's default
+/// ([`crate::config::default_ledger`]), as every `rogatory` command records
+/// it; a ledger belongs to one key and its successors.
 pub fn ledger_dir(arg: Option<&Path>, key_file: &Path, identity: &Identity) -> PathBuf {
     if let Some(dir) = arg {
         return dir.to_owned();
     }
-    let beside = match key_file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    beside.join("ledger").join(identity.party().as_str())
+    crate::config::default_ledger(key_file, identity.party().as_str())
 }
 
 /// Structured logs on standard error: `info` by default, `debug` with

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 #[allow(dead_code)]
+mod config;
+#[allow(dead_code)]
 mod error;
 mod net;
 mod passphrase;
@@ -53,7 +55,7 @@ struct Args {
     /// Directory of received packages, partial files and receipts (created if missing)
     #[arg(long, value_name = "DIR")]
     store: PathBuf,
-    /// The receiver's ledger [default: ledger/PARTY beside the key file]
+    /// The receiver's ledger [default: rogatory.toml's, else $XDG_DATA_HOME/rogatory/ledger/PARTY]
     #[arg(long, value_name = "DIR")]
     ledger: Option<PathBuf>,
     /// Exit after answering one delivery with a receipt
@@ -69,10 +71,15 @@ struct Args {
     /// Log format on standard error
     #[arg(long, value_enum, default_value_t = net::LogFormat::Text)]
     log_format: net::LogFormat,
+    /// The party's configuration (key, trust store, ledger) [default: ROGATORY_CONFIG,
+    /// ./rogatory.toml, $XDG_CONFIG_HOME/rogatory/rogatory.toml]
+    #[arg(long, value_name = "FILE")]
+    #[allow(dead_code)] // read before parsing, by config::parse
+    config: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match config::parse::<Args>() {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();

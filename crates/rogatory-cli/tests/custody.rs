@@ -159,10 +159,7 @@ fn types(doc: &Value) -> BTreeSet<String> {
 fn custody_is_shown_appended_exported_and_recorded_in_the_ledger() {
     let w = World::new();
     let sealed = w.seal("case.rgp");
-    assert!(
-        sealed.contains("ledger:      keys/ledger/de.bka"),
-        "{sealed}"
-    );
+    assert!(sealed.contains("/data/rogatory/ledger/de.bka"), "{sealed}");
 
     // The chain as sealed, without a key: clear parts only.
     let shown = w.ok(&["custody", "show", "--trust", "trust.toml", "case.rgp"]);
@@ -321,17 +318,17 @@ fn custody_is_shown_appended_exported_and_recorded_in_the_ledger() {
     assert_eq!(fs::read(w.path("case.rgp")).unwrap(), before);
 
     // Every ledger verifies.
-    let v = w.ok(&["ledger", "verify", "keys/ledger/de.bka"]);
+    let v = w.ok(&["ledger", "verify", "data/rogatory/ledger/de.bka"]);
     assert!(v.contains("owner:       de.bka"), "{v}");
     assert!(v.contains("lines:       2"), "one line per recipient: {v}");
     let v = w.ok(&["ledger", "verify", "fr-ledger"]);
     assert!(v.contains("owner:       fr.pnat"), "{v}");
     assert!(v.contains("lines:       5"), "note, 3 exports, open: {v}");
-    let v = w.ok(&["ledger", "verify", "keys/ledger/nl.om"]);
+    let v = w.ok(&["ledger", "verify", "data/rogatory/ledger/nl.om"]);
     assert!(v.contains("lines:       1"), "{v}");
 
     // The reports count what was done.
-    let r = w.json(&["ledger", "report", "keys/ledger/de.bka", "--json"]);
+    let r = w.json(&["ledger", "report", "data/rogatory/ledger/de.bka", "--json"]);
     assert_eq!(r["ledger"]["owner"], "de.bka");
     assert_eq!(r["lines"], 2);
     assert_eq!(r["packages"], 1);
@@ -355,7 +352,7 @@ fn custody_is_shown_appended_exported_and_recorded_in_the_ledger() {
     assert_eq!(r["opened"]["fields"], 2, "fr.pnat reads both fields");
     assert_eq!(r["by_partner"]["de.bka"]["opened"], 1);
     assert_eq!(r["by_partner"]["de.bka"]["exported"], 1, "one package");
-    let r = w.json(&["ledger", "report", "keys/ledger/nl.om", "--json"]);
+    let r = w.json(&["ledger", "report", "data/rogatory/ledger/nl.om", "--json"]);
     assert_eq!(r["opened"]["fields"], 1, "nl.om reads the subscriber data");
 
     // Counts only: no case reference, no package id.
@@ -363,7 +360,7 @@ fn custody_is_shown_appended_exported_and_recorded_in_the_ledger() {
         .lines()
         .find_map(|l| l.strip_prefix("package id:  "))
         .unwrap();
-    for dir in ["keys/ledger/de.bka", "fr-ledger"] {
+    for dir in ["data/rogatory/ledger/de.bka", "fr-ledger"] {
         for args in [
             vec!["ledger", "report", dir, "--json"],
             vec!["ledger", "report", dir],

@@ -73,7 +73,7 @@ fn key_rotation_across_a_packages_life_and_the_ledger() {
         "--no-passphrase",
     ]);
     assert!(
-        out.contains("ledger:      keys/ledger/de.bka continues under the new key"),
+        out.contains("/data/rogatory/ledger/de.bka continues under the new key"),
         "{out}"
     );
     let (key, rotation) = (rotated(&w, ".key"), rotated(&w, ".rotation"));
@@ -116,7 +116,7 @@ fn key_rotation_across_a_packages_life_and_the_ledger() {
     let out = w.ok(&[
         "ledger",
         "verify",
-        "keys/ledger/de.bka",
+        "data/rogatory/ledger/de.bka",
         "--trust",
         "trust.toml",
     ]);
@@ -294,4 +294,108 @@ fn a_revoked_key_is_refused_from_its_compromise_time_by_self_or_authority() {
         ],
     );
     assert!(err.contains("in the future"), "{err}");
+}
+
+/// The defaults a person expects: a party's `rogatory.toml` names its key,
+/// trust store and ledger, so that the flags can be left out (a flag still
+/// wins); without one, the ledger is kept outside the key's folder; a
+/// configuration that is missing or wrong is a usage error naming it.
+#[test]
+fn a_configuration_file_supplies_key_trust_and_ledger_and_the_default_ledger_is_outside_the_keys() {
+    let w = Workdir::new();
+    w.parties(&[("de.bka", &[]), ("fr.pnat", &["category:content"])]);
+    fs::write(w.path("chat.txt"), "2026-01-01 alice: meet at 9\n").unwrap();
+    let seal = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "seal",
+            "--to",
+            "fr.pnat",
+            "--field",
+            "chat.txt=chat.txt",
+            "--tags",
+            "chat.txt=category:content",
+            "--case",
+            "C-1",
+            "--legal-basis",
+            "Art. 18",
+            "--retain-until",
+            "2099-12-31",
+            "-o",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+
+    // No configuration and no --key: clap's usage error.
+    let out = seal("none.rgt", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--key"));
+
+    // Without --ledger or a configuration, the ledger is not in keys/.
+    let out = seal(
+        "a.rgt",
+        &["--key", "keys/de.bka.key", "--trust", "trust.toml"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.path("data/rogatory/ledger/de.bka/ledger.log").is_file());
+    assert!(!w.path("keys/ledger").exists());
+
+    // rogatory.toml in the current directory, paths relative to it.
+    fs::create_dir_all(w.path("party")).unwrap();
+    fs::write(
+        w.path("rogatory.toml"),
+        "key = \"keys/de.bka.key\"\ntrust = \"trust.toml\"\nledger = \"party/ledger\"\n",
+    )
+    .unwrap();
+    let out = seal("b.rgt", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.path("party/ledger/ledger.log").is_file());
+    w.ok(&["verify", "--trust", "trust.toml", "b.rgt"]);
+    // The defaults show in --help.
+    let help = w.ok(&["seal", "--help"]);
+    assert!(help.contains("keys/de.bka.key"), "{help}");
+    // A flag wins over the file: fr.pnat's key is not a sender here.
+    let out = seal("c.rgt", &["--key", "keys/fr.pnat.key"]);
+    assert!(!out.status.success());
+    assert!(!w.path("c.rgt").exists());
+
+    // --config names another file (here from a subdirectory); one that is
+    // missing, or has a key it does not know, is a usage error naming it.
+    fs::create_dir_all(w.path("elsewhere")).unwrap();
+    let mut c = std::process::Command::new(common::BIN);
+    w.isolate(&mut c);
+    let out = c
+        .current_dir(w.path("elsewhere"))
+        .args(["--config", "../rogatory.toml", "verify", "../b.rgt"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = w.run(&["--config", "missing.toml", "verify", "b.rgt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+    fs::write(w.path("typo.toml"), "keys = \"keys/de.bka.key\"\n").unwrap();
+    let out = w.run_env(
+        common::BIN,
+        &["verify", "b.rgt"],
+        &[("ROGATORY_CONFIG", "typo.toml")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("typo.toml") && e.contains("unknown field"),
+        "{e}"
+    );
 }

@@ -334,7 +334,7 @@ fn redact_forward_open_extract_and_verify_the_extract() {
     assert!(e.contains("extract"), "{e}");
 
     // Every action is in the party's ledger.
-    let l = w.ok(&["ledger", "verify", "keys/ledger/fr.pnat"]);
+    let l = w.ok(&["ledger", "verify", "data/rogatory/ledger/fr.pnat"]);
     assert!(!l.is_empty());
 }
 

@@ -138,6 +138,9 @@ impl World {
         let mut child = Command::new(RECV)
             .args(&args)
             .current_dir(self.dir.path())
+            .env("XDG_DATA_HOME", Path::new(self.dir.path()).join("data"))
+            .env("XDG_CONFIG_HOME", Path::new(self.dir.path()).join("config"))
+            .env_remove("ROGATORY_CONFIG")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -215,9 +218,15 @@ fn send_and_recv_deliver_with_a_receipt() {
     assert_eq!(files_in(&w.path("frstore/packages")).len(), 1);
     assert_eq!(files_in(&w.path("frstore/receipts")).len(), 1);
     // Both ledgers verify and record the exchange.
-    let out = w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
+    let out = w.ok_bin(
+        ROGATORY,
+        &["ledger", "verify", "data/rogatory/ledger/fr.pnat"],
+    );
     assert!(!out.is_empty());
-    w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/de.bka"]);
+    w.ok_bin(
+        ROGATORY,
+        &["ledger", "verify", "data/rogatory/ledger/de.bka"],
+    );
     // The operator's view of the store: what arrived, from whom, verified
     // again, receipted.
     let listed: serde_json::Value = serde_json::from_str(&w.ok_bin(
@@ -315,6 +324,9 @@ fn recv_logs_json_lines_filtered_by_rust_log() {
         ])
         .env("RUST_LOG", "info")
         .current_dir(w.dir.path())
+        .env("XDG_DATA_HOME", Path::new(w.dir.path()).join("data"))
+        .env("XDG_CONFIG_HOME", Path::new(w.dir.path()).join("config"))
+        .env_remove("ROGATORY_CONFIG")
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -425,6 +437,9 @@ fn receiver_killed_mid_transfer_and_restarted_then_the_delivery_completes() {
                     "--once",
                 ])
                 .current_dir(&dir)
+                .env("XDG_DATA_HOME", Path::new(&dir).join("data"))
+                .env("XDG_CONFIG_HOME", Path::new(&dir).join("config"))
+                .env_remove("ROGATORY_CONFIG")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -436,7 +451,7 @@ fn receiver_killed_mid_transfer_and_restarted_then_the_delivery_completes() {
     let identity =
         Arc::new(Identity::from_key_file(&fs::read(w.path("keys/de.bka.key")).unwrap()).unwrap());
     let trust = Arc::new(TrustStore::load(&w.path("de.trust")).unwrap());
-    let mut cfg = SenderConfig::new(identity, trust, w.path("keys/ledger/de.bka"));
+    let mut cfg = SenderConfig::new(identity, trust, w.path("data/rogatory/ledger/de.bka"));
     cfg.limits.idle_timeout = Duration::from_secs(2);
     cfg.limits.handshake_timeout = Duration::from_secs(2);
     cfg.retry = Retry {
@@ -474,7 +489,10 @@ fn receiver_killed_mid_transfer_and_restarted_then_the_delivery_completes() {
     assert!(w.path("disk.to-fr.pnat.rgt.receipt").is_file());
     assert!(files_in(&w.path("frstore/partial")).is_empty());
     assert_eq!(files_in(&w.path("frstore/packages")).len(), 1);
-    w.ok_bin(ROGATORY, &["ledger", "verify", "keys/ledger/fr.pnat"]);
+    w.ok_bin(
+        ROGATORY,
+        &["ledger", "verify", "data/rogatory/ledger/fr.pnat"],
+    );
     // What the receiver stored verifies and opens to the sealed bytes.
     let stored = &files_in(&w.path("frstore/packages"))[0];
     let out = w.ok_bin(

@@ -26,15 +26,12 @@ use rogatory::wire::{Digest, Metadata, PartyId};
 use crate::cli::LedgerArg;
 use crate::error::{CliError, Result};
 
-/// The default ledger directory: `ledger/PARTY` beside the key file. The
-/// party's own subdirectory lets several parties' keys share a directory
-/// (a ledger is bound to one key).
+/// The default ledger directory, `$XDG_DATA_HOME/rogatory/ledger/PARTY`,
+/// outside the key's folder ([`crate::config::default_ledger`]). The
+/// party's own subdirectory lets several parties share it (a ledger is bound
+/// to one key and its successors).
 pub fn default_dir(key_file: &Path, party: &PartyId) -> PathBuf {
-    let beside = match key_file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    beside.join("ledger").join(party.as_str())
+    crate::config::default_ledger(key_file, party.as_str())
 }
 
 /// The ledger directory of a command: `--ledger DIR`, or [`default_dir`].
@@ -112,22 +109,4 @@ pub fn with_package(mut record: Record, m: &Metadata) -> Record {
 /// sender is `me`.
 pub fn sender_partner(m: &Metadata, me: &PartyId) -> Option<PartyId> {
     (m.sender.party != *me).then(|| m.sender.party.clone())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_ledger_is_beside_the_key_file() {
-        let party = PartyId::new("de.bka").unwrap();
-        assert_eq!(
-            default_dir(Path::new("keys/de.bka.key"), &party),
-            Path::new("keys/ledger/de.bka")
-        );
-        assert_eq!(
-            default_dir(Path::new("de.bka.key"), &party),
-            Path::new("./ledger/de.bka")
-        );
-    }
 }

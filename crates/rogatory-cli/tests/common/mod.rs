@@ -36,6 +36,15 @@ impl Workdir {
         self.dir.path().join(rel)
     }
 
+    /// Keeps a command to this directory: its default ledgers under `data/`
+    /// (`data/rogatory/ledger/PARTY`), no configuration file but the
+    /// directory's own `rogatory.toml`.
+    pub fn isolate(&self, c: &mut Command) {
+        c.env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env_remove("ROGATORY_CONFIG");
+    }
+
     /// Makes each party's keys in `keys/` with `keygen` and adds its card to
     /// `trust.toml`, one `--clearance` per entry of its list.
     pub fn parties(&self, parties: &[(&str, &[&str])]) {
@@ -80,6 +89,7 @@ impl Workdir {
         c.args(args)
             .current_dir(self.dir.path())
             .env_remove("COLUMNS");
+        self.isolate(&mut c);
         for v in [
             "ROGATORY_PASSPHRASE_FILE",
             "ROGATORY_PASSPHRASE_FD",
