@@ -21,6 +21,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         without a key (`verify`); a recipient opens the fields it is cleared for (`open`). \
         `custody` shows, extends and exports a package's chain of custody; every action on \
         a package is recorded in the party's ledger (`ledger verify`, `ledger report`).\n\n\
+        With --json every command prints one JSON object: \"format\": 1, times in RFC 3339 UTC, \
+        key ids under names ending in key_id.\n\n\
         Exit status: 0 on success; on a failure, one line `rogatory: error: ...` on standard \
         error (with --json also {\"format\":1,\"error\":{\"class\",\"exit_code\",\"message\"}} \
         on standard output) and the status of its class: 1 other failure, 2 usage, \
@@ -209,6 +211,9 @@ pub struct KeygenArgs {
     pub pkcs11_module: Option<String>,
     #[command(flatten)]
     pub protection: ProtectionArgs,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How a key file is written: protected by a passphrase, or not.
@@ -241,6 +246,9 @@ pub enum KeyCommand {
         key: PathBuf,
         #[command(flatten)]
         protection: ProtectionArgs,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -257,6 +265,9 @@ pub enum CardCommand {
         /// The card file (as written by `keygen`)
         #[arg(value_name = "CARD")]
         card: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Rotate a key: a successor key and card, and a rotation statement signed by the old key
     #[command(
@@ -303,6 +314,9 @@ pub struct CardRotateArgs {
     pub ledger: LedgerArg,
     #[command(flatten)]
     pub protection: ProtectionArgs,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rogatory card revoke`.
@@ -323,6 +337,9 @@ pub struct CardRevokeArgs {
     /// Where to write the statement
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rogatory trust ...`.
@@ -346,6 +363,9 @@ pub enum TrustCommand {
         /// Let this card revoke other cards of the store (a revocation authority)
         #[arg(long)]
         revocation_authority: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Record a revocation statement: the key is refused from its compromise time on
     Revoke {
@@ -355,6 +375,9 @@ pub enum TrustCommand {
         /// The statement (`card revoke`)
         #[arg(long, value_name = "FILE")]
         statement: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// List the cards in a trust store
     List {
@@ -373,6 +396,9 @@ pub enum TrustCommand {
         /// The card's key id, in hex (the fingerprint's spaces may be kept)
         #[arg(long, value_name = "HEX")]
         key_id: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -463,6 +489,9 @@ pub struct SealArgs {
     /// The request as a TOML file (format in --help); the command line overrides it
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 
     /// A recipient party id (repeatable, or comma-separated)
     #[arg(
@@ -576,6 +605,9 @@ pub struct OpenArgs {
     pub out_dir: PathBuf,
     #[command(flatten)]
     pub ledger: LedgerArg,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rogatory verify`.
@@ -731,6 +763,9 @@ pub struct CustodyAppendArgs {
     pub package: PathBuf,
     #[command(flatten)]
     pub ledger: LedgerArg,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rogatory custody verify-receipt`.
@@ -790,6 +825,9 @@ pub struct LedgerVerifyArgs {
     /// the ledger must hold the head it names (repeatable)
     #[arg(long, value_name = "FILE")]
     pub receipt: Vec<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rogatory store ...`.

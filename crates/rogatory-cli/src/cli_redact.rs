@@ -164,6 +164,9 @@ pub struct ExtractArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub ledger: LedgerArg,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rogatory verify-extract`.

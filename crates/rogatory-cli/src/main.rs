@@ -7,6 +7,7 @@ mod cli_redact;
 mod commands;
 mod config;
 mod error;
+mod json;
 mod passphrase;
 mod progress;
 

@@ -188,8 +188,10 @@ fn trust_list_and_retire() {
     assert!(text.contains("nl.om"), "{text}");
     let json: serde_json::Value =
         serde_json::from_str(&w.ok(&["trust", "list", "--trust", "trust.toml", "--json"])).unwrap();
-    let entries = json.as_array().unwrap();
+    assert_eq!(json["format"], 1);
+    let entries = json["cards"].as_array().unwrap();
     assert_eq!(entries.len(), 3);
+    assert!(entries[0]["valid_from"].as_str().unwrap().ends_with('Z'));
     let nl = entries.iter().find(|e| e["party"] == "nl.om").unwrap();
     assert_eq!(nl["clearances"], serde_json::json!(["category:subscriber"]));
     assert_eq!(nl["retired"], false);
@@ -200,7 +202,8 @@ fn trust_list_and_retire() {
     let json: serde_json::Value =
         serde_json::from_str(&w.ok(&["trust", "list", "--trust", "trust.toml", "--json"])).unwrap();
     assert!(
-        json.as_array()
+        json["cards"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|e| e["party"] == "nl.om" && e["retired"] == true)
@@ -1050,7 +1053,7 @@ fn a_package_mixes_hybrid_and_classical_recipients() {
     }
     let listed: serde_json::Value =
         serde_json::from_str(&w.ok(&["trust", "list", "--trust", "trust.toml", "--json"])).unwrap();
-    let hybrid: Vec<(String, bool)> = listed
+    let hybrid: Vec<(String, bool)> = listed["cards"]
         .as_array()
         .unwrap()
         .iter()

@@ -103,7 +103,7 @@ fn key_rotation_across_a_packages_life_and_the_ledger() {
     // The old card no longer seals (it is retired: nobody chooses it).
     let list = w.ok(&["trust", "list", "--trust", "trust.toml", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
-    let de: Vec<bool> = v
+    let de: Vec<bool> = v["cards"]
         .as_array()
         .unwrap()
         .iter()

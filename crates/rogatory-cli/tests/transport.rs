@@ -234,8 +234,12 @@ fn send_and_recv_deliver_with_a_receipt() {
         &["store", "list", "frstore", "--trust", "fr.trust", "--json"],
     ))
     .unwrap();
-    let d = &listed.as_array().unwrap()[0];
-    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let d = &listed["deliveries"].as_array().unwrap()[0];
+    assert_eq!(
+        listed["deliveries"].as_array().unwrap().len(),
+        1,
+        "{listed}"
+    );
     assert_eq!(d["state"], "stored");
     assert_eq!(d["sender"], "de.bka");
     assert_eq!(d["verified"], true);
@@ -568,7 +572,7 @@ fn demo_tells_the_story_as_json_and_keeps_its_files() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["step"].as_str().unwrap(), s["actor"].as_str().unwrap()))
+        .map(|s| (s["step"].as_str().unwrap(), s["party"].as_str().unwrap()))
         .collect();
     assert_eq!(
         steps,

@@ -247,12 +247,15 @@ pub struct EventSummary {
     /// Kind.
     pub kind: &'static str,
     /// Actor key id.
+    #[serde(rename = "actor_key_id")]
     pub actor: KeyId,
     /// Actor party (from the trust store).
     pub actor_party: PartyId,
-    /// Time.
+    /// Time (RFC 3339 in JSON).
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub time: Timestamp,
     /// Receiver of a send or forward.
+    #[serde(rename = "receiver_key_id")]
     pub receiver: Option<KeyId>,
     /// The receiver's party, if its key id is in the trust store.
     pub receiver_party: Option<PartyId>,

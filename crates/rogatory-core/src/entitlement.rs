@@ -57,8 +57,10 @@ pub struct ForwardCheck {
     /// `forwarded` or `sent`.
     pub kind: &'static str,
     /// Who transferred.
+    #[serde(rename = "actor_key_id")]
     pub actor: KeyId,
     /// To whom, by the trust store.
+    #[serde(rename = "receiver_party")]
     pub receiver: PartyId,
     /// Its key id.
     pub receiver_key_id: KeyId,

@@ -31,7 +31,7 @@ use rogatory_wire::{
     CustodyEvent, Digest, EventBody, FieldBody, KeyId, Metadata, PackageId, PartyId, Provenance,
     Timestamp,
 };
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::crypto::sha256;
@@ -101,7 +101,7 @@ pub struct ExportEvent {
     /// The actor's key id.
     pub actor_key_id: KeyId,
     /// When the actor says it happened (RFC 3339, UTC).
-    #[serde(serialize_with = "ser_time")]
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub time: Timestamp,
     /// The receiver a `sent` or `forwarded` names.
     pub receiver_key_id: Option<KeyId>,
@@ -157,7 +157,7 @@ pub struct ExportProvenance {
     /// SHA-256 of the source as acquired.
     pub source_sha256: Digest,
     /// When it was acquired (RFC 3339, UTC).
-    #[serde(serialize_with = "ser_time")]
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub acquired: Timestamp,
     /// The fields it produced.
     pub fields: Vec<u32>,
@@ -204,10 +204,6 @@ pub struct ChainExport {
     pub provenance: Vec<ExportProvenance>,
     /// The fields (with a key; else empty).
     pub fields: Vec<ExportField>,
-}
-
-fn ser_time<S: Serializer>(t: &Timestamp, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&format_rfc3339(*t))
 }
 
 fn event_of(ev: &CustodyEvent, summary: &EventSummary, trust: &TrustStore) -> ExportEvent {

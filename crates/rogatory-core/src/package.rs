@@ -325,6 +325,7 @@ pub struct Inspection {
     /// Package digest.
     pub package_digest: Digest,
     /// Key id of the sender.
+    #[serde(rename = "sender_key_id")]
     pub signer: KeyId,
     /// File size.
     pub size: u64,
@@ -366,8 +367,10 @@ pub struct InspectEvent {
     /// Kind.
     pub kind: &'static str,
     /// Actor key id.
+    #[serde(rename = "actor_key_id")]
     pub actor: KeyId,
-    /// Time.
+    /// Time (RFC 3339 in JSON).
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub time: Timestamp,
 }
 

@@ -24,11 +24,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rogatory_wire::{LedgerAction, LedgerLine, PackageId, Priority, Timestamp};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::error::{CoreError, Result};
 use crate::ledger::{self, LedgerReport, line_hash};
-use crate::time::format_rfc3339;
 
 /// Per action, a count (lines or distinct packages, as the position says).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -141,16 +140,16 @@ pub struct TransparencyReport {
     /// report was made from lines the caller passed in.
     pub ledger: Option<LedgerReport>,
     /// The time the report was made at (retention is judged against it).
-    #[serde(serialize_with = "ser_time")]
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub now: Timestamp,
     /// The period starts here (inclusive); absent: the whole ledger.
-    #[serde(serialize_with = "ser_opt_time")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt")]
     pub since: Option<Timestamp>,
     /// Time of the first line counted.
-    #[serde(serialize_with = "ser_opt_time")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt")]
     pub first: Option<Timestamp>,
     /// Time of the last line counted.
-    #[serde(serialize_with = "ser_opt_time")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt")]
     pub last: Option<Timestamp>,
     /// Lines counted (those in the period).
     pub lines: u64,
@@ -172,20 +171,6 @@ pub struct TransparencyReport {
     pub opened: OpenedCounts,
     /// Packages past their retain-until at `now`.
     pub retention: RetentionCounts,
-}
-
-fn ser_time<S: Serializer>(t: &Timestamp, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&format_rfc3339(*t))
-}
-
-fn ser_opt_time<S: Serializer>(
-    t: &Option<Timestamp>,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_some(&format_rfc3339(*t)),
-        None => s.serialize_none(),
-    }
 }
 
 /// The name of a priority, as the report shows it.

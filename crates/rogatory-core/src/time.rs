@@ -72,6 +72,24 @@ pub fn format_rfc3339(t: Timestamp) -> String {
     t.to_string()
 }
 
+/// Serializes a time of a report as RFC 3339 in UTC, the one time format
+/// of every JSON report (`#[serde(serialize_with = "rfc3339")]`); wire
+/// types keep their integer form.
+pub fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339(*t))
+}
+
+/// [`rfc3339`] for an optional time (`null` when absent).
+pub fn rfc3339_opt<S: serde::Serializer>(
+    t: &Option<Timestamp>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&format_rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,9 +15,23 @@ use super::{ledger_util, load_identity, now, occupied, outln, read_card};
 use crate::cli::{CardRevokeArgs, CardRotateArgs};
 use crate::error::{CliError, Result};
 
-pub fn fingerprint(path: &Path, out: &mut dyn Write) -> Result<()> {
+pub fn fingerprint(path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
     let card = read_card(path)?;
     let key_id = verify_card(&card)?;
+    if json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "card": path,
+                "party": card.body.party,
+                "key_id": key_id,
+                "fingerprint": print_fingerprint(&key_id),
+                "hybrid": card.body.hybrid_key.is_some(),
+                "valid_from": card.body.not_before,
+                "valid_until": card.body.not_after,
+            }),
+        );
+    }
     outln!(out, "party:       {}", card.body.party);
     outln!(out, "fingerprint: {}", print_fingerprint(&key_id));
     outln!(out, "key wrap:    {}", key_wrap_name(&card));
@@ -101,6 +115,24 @@ pub fn rotate(args: &CardRotateArgs, out: &mut dyn Write) -> Result<()> {
         &encode(&rotation).map_err(CliError::wire("rotation"))?,
         false,
     )?;
+    let continued = ledger.join("owner.card").exists();
+    if args.json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "party": old.party(),
+                "predecessor_key_id": old.key_id(),
+                "key_id": new.key_id(),
+                "fingerprint": print_fingerprint(&new.key_id()),
+                "key": key_path,
+                "protected": protected,
+                "card": card_path,
+                "rotation": rotation_path,
+                "effective": effective,
+                "ledger": continued.then_some(&ledger),
+            }),
+        );
+    }
     outln!(
         out,
         "rotated:     {} ({} to {})",
@@ -125,7 +157,7 @@ pub fn rotate(args: &CardRotateArgs, out: &mut dyn Write) -> Result<()> {
         rotation_path.display()
     );
     outln!(out, "effective:   {}", format_rfc3339(effective));
-    if ledger.join("owner.card").exists() {
+    if continued {
         outln!(
             out,
             "ledger:      {} continues under the new key",
@@ -175,6 +207,20 @@ pub fn revoke(args: &CardRevokeArgs, out: &mut dyn Write) -> Result<()> {
         &encode(&r).map_err(CliError::wire("revocation"))?,
         false,
     )?;
+    if args.json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "party": target.body.party,
+                "key_id": r.body.key_id,
+                "fingerprint": print_fingerprint(&r.body.key_id),
+                "compromised": compromised,
+                "signer": signer.party(),
+                "signer_key_id": signer.key_id(),
+                "statement": args.output,
+            }),
+        );
+    }
     outln!(
         out,
         "revoked:     {} ({})",

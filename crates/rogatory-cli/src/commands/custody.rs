@@ -52,7 +52,7 @@ pub fn show(args: &CustodyShowArgs, out: &mut dyn Write) -> Result<()> {
         }
     };
     if args.json {
-        outln!(out, "{}", serde_json::to_string_pretty(&export)?);
+        crate::json::print(out, &export)?;
     } else {
         write!(out, "{}", export.to_text()).map_err(CliError::io("writing standard output"))?;
     }
@@ -112,6 +112,23 @@ pub fn append(args: &CustodyAppendArgs, out: &mut dyn Write) -> Result<()> {
         &format!("appended the {kind} to {}", args.package.display()),
     )?;
 
+    if args.json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "package": args.package,
+                "package_id": package_id,
+                "kind": kind,
+                "actor_party": identity.party(),
+                "actor_key_id": identity.key_id(),
+                "sequence": event.clear.sequence,
+                "event_hash": hash,
+                "time": event.clear.time,
+                "ledger": ledger.dir(),
+                "ledger_head": head,
+            }),
+        );
+    }
     outln!(out, "appended:    {kind} by {}", identity.party());
     outln!(
         out,
@@ -140,7 +157,7 @@ pub fn verify_receipt_cmd(args: &VerifyReceiptArgs, out: &mut dyn Write) -> Resu
     spinner.finish_and_clear();
     let report = report?;
     if args.json {
-        outln!(out, "{}", serde_json::to_string_pretty(&report)?);
+        crate::json::print(out, &report)?;
         return Ok(());
     }
     outln!(out, "receipt verified");
@@ -225,7 +242,7 @@ pub fn compare(args: &CustodyCompareArgs, out: &mut dyn Write) -> Result<()> {
             "second_events": pb.events().len(),
             "divergence": d,
         });
-        outln!(out, "{}", serde_json::to_string_pretty(&v)?);
+        crate::json::print(out, &v)?;
         return Ok(());
     }
     let party = |k: &rogatory::wire::KeyId| {

@@ -98,7 +98,7 @@ impl Story<'_> {
     fn step(&mut self, step: &str, actor: &str, mut facts: Value) {
         if let Value::Object(m) = &mut facts {
             m.insert("step".into(), json!(step));
-            m.insert("actor".into(), json!(actor));
+            m.insert("party".into(), json!(actor));
         }
         self.steps.push(facts);
     }
@@ -141,7 +141,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             "dir": args.dir.as_ref().map(|_| dir.display().to_string()),
             "steps": story.steps,
         });
-        outln!(story.out, "{}", serde_json::to_string_pretty(&doc)?);
+        crate::json::print(story.out, &doc)?;
     }
     Ok(())
 }
@@ -227,7 +227,8 @@ fn tell(story: &mut Story<'_>, dir: &Path, kept: bool) -> Result<()> {
                 "no recipient is cleared"
             }
         ))?;
-        sealed_fields.push(json!({"name": name, "tags": tags, "fr.pnat_cleared": cleared}));
+        let readers: &[&str] = if cleared { &["fr.pnat"] } else { &[] };
+        sealed_fields.push(json!({"name": name, "tags": tags, "readers": readers}));
     }
     let sealed_digest = Package::open(&pkg)?.digest();
     story.step(

@@ -67,18 +67,34 @@ pub fn run(args: &ExtractArgs, out: &mut dyn Write) -> Result<()> {
 
     let set = SegmentSet::from_indices(extract.segments.iter().map(|s| s.segment).collect())
         .map_err(CliError::wire("segments"))?;
+    let proof_max = extract
+        .segments
+        .iter()
+        .map(|s| s.proof.len())
+        .max()
+        .unwrap_or(0);
+    if args.json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "extract": args.output,
+                "package_id": held.package_id(),
+                "field": args.field,
+                "segments": format_ranges(&set),
+                "segment_count": extract.segments.len(),
+                "proof_nodes_max": proof_max,
+                "bytes": bytes.len(),
+                "discloses": "the metadata and every custody event's sealed details",
+            }),
+        );
+    }
     outln!(
         out,
         "extract:     {:?}, segments {} ({} segment(s), proofs of at most {} nodes)",
         args.field,
         format_ranges(&set),
         extract.segments.len(),
-        extract
-            .segments
-            .iter()
-            .map(|s| s.proof.len())
-            .max()
-            .unwrap_or(0)
+        proof_max
     );
     outln!(
         out,
@@ -111,7 +127,7 @@ pub fn verify(args: &VerifyExtractArgs, out: &mut dyn Write) -> Result<()> {
     spinner.finish_and_clear();
     let r = report.map_err(cli)?;
     if args.json {
-        outln!(out, "{}", serde_json::to_string_pretty(&r)?);
+        crate::json::print(out, &r)?;
         return Ok(());
     }
     outln!(

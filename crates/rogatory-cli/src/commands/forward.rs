@@ -67,7 +67,7 @@ pub fn run(args: &ForwardArgs, out: &mut dyn Write) -> Result<()> {
     ledger.append(&identity, line, &format!("wrote {}", args.output.display()))?;
 
     if args.json {
-        outln!(out, "{}", serde_json::to_string_pretty(&report)?);
+        crate::json::print(out, &report)?;
     } else {
         let key_id = trust
             .current(&to, now)

@@ -13,7 +13,7 @@ use crate::error::Result;
 pub fn run(args: &InspectArgs, out: &mut dyn Write) -> Result<()> {
     let i = Package::open(&args.package)?.inspect();
     if args.json {
-        outln!(out, "{}", serde_json::to_string_pretty(&i)?);
+        crate::json::print(out, &i)?;
         return Ok(());
     }
     outln!(out, "NOT VERIFIED: structure only (use `rogatory verify`)");

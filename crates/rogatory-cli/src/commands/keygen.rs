@@ -54,6 +54,25 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<()> {
     let protected = write_key(&key_path, &identity, &args.protection)?;
     write_atomic(&card_path, &card_bytes, false)?;
 
+    if args.json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "key": key_path,
+                "card": card_path,
+                "protected": protected,
+                "party": identity.party(),
+                "key_id": identity.key_id(),
+                "fingerprint": fingerprint(&identity.key_id()),
+                "hybrid": identity.card().body.hybrid_key.is_some(),
+                "token": identity.token().map(|t| serde_json::json!({
+                    "label": t.token, "module": t.module, "object_id": hex::encode(&t.object_id),
+                })),
+                "valid_from": not_before,
+                "valid_until": not_after,
+            }),
+        );
+    }
     outln!(
         out,
         "key:         {} (secret: keep it private; {})",
@@ -151,9 +170,20 @@ pub(crate) fn write_key(path: &Path, identity: &Identity, p: &ProtectionArgs) ->
 
 /// `rogatory key passwd`: the key re-written under a new passphrase (or
 /// none), in place.
-pub fn passwd(key: &Path, p: &ProtectionArgs, out: &mut dyn Write) -> Result<()> {
+pub fn passwd(key: &Path, p: &ProtectionArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     let identity = super::load_identity(key)?;
     let protected = write_key(key, &identity, p)?;
+    if json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "key": key,
+                "protected": protected,
+                "key_id": identity.key_id(),
+                "fingerprint": fingerprint(&identity.key_id()),
+            }),
+        );
+    }
     outln!(
         out,
         "key:         {} ({})",

@@ -57,6 +57,21 @@ pub fn verify(args: &LedgerVerifyArgs, out: &mut dyn Write) -> Result<()> {
             position(at)
         ));
     }
+    if args.json {
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "ledger": dir,
+                "owner": r.owner,
+                "owner_key_id": r.owner_key_id,
+                "fingerprint": fingerprint(&r.owner_key_id),
+                "lines": r.lines,
+                "head": r.head,
+                "checked": anchored,
+                "owner_card_checked": args.trust.is_some() || args.card.is_some(),
+            }),
+        );
+    }
     outln!(out, "verified:    ledger {}", dir.display());
     outln!(out, "owner:       {}", r.owner);
     outln!(out, "fingerprint: {}", fingerprint(&r.owner_key_id));
@@ -89,7 +104,7 @@ pub fn report(dir: &Path, since: Option<&str>, json: bool, out: &mut dyn Write) 
     let since = since.map(parse_date).transpose()?;
     let r = from_ledger(dir, now()?, since)?;
     if json {
-        outln!(out, "{}", serde_json::to_string_pretty(&r)?);
+        crate::json::print(out, &r)?;
         return Ok(());
     }
     print_report(&r, out)

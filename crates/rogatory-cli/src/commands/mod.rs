@@ -47,10 +47,14 @@ pub(crate) use outln;
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Keygen(args) => keygen::run(&args, out),
-        Command::Key(KeyCommand::Passwd { key, protection }) => {
-            keygen::passwd(&key, &protection, out)
+        Command::Key(KeyCommand::Passwd {
+            key,
+            protection,
+            json,
+        }) => keygen::passwd(&key, &protection, json, out),
+        Command::Card(CardCommand::Fingerprint { card, json }) => {
+            card::fingerprint(&card, json, out)
         }
-        Command::Card(CardCommand::Fingerprint { card }) => card::fingerprint(&card, out),
         Command::Card(CardCommand::Rotate(args)) => card::rotate(&args, out),
         Command::Card(CardCommand::Revoke(args)) => card::revoke(&args, out),
         Command::Trust(TrustCommand::Add {
@@ -59,18 +63,25 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             rotation,
             clearances,
             revocation_authority,
+            json,
         }) => match (card, rotation) {
-            (_, Some(r)) => trust::add_successor(&trust, &r, revocation_authority, out),
-            (Some(card), None) => trust::add(&trust, &card, &clearances, revocation_authority, out),
+            (_, Some(r)) => trust::add_successor(&trust, &r, revocation_authority, json, out),
+            (Some(card), None) => {
+                trust::add(&trust, &card, &clearances, revocation_authority, json, out)
+            }
             (None, None) => Err(CliError::usage("give --card or --rotation")),
         },
-        Command::Trust(TrustCommand::Revoke { trust, statement }) => {
-            trust::revoke(&trust, &statement, out)
-        }
+        Command::Trust(TrustCommand::Revoke {
+            trust,
+            statement,
+            json,
+        }) => trust::revoke(&trust, &statement, json, out),
         Command::Trust(TrustCommand::List { trust, json }) => trust::list(&trust, json, out),
-        Command::Trust(TrustCommand::Retire { trust, key_id }) => {
-            trust::retire(&trust, &key_id, out)
-        }
+        Command::Trust(TrustCommand::Retire {
+            trust,
+            key_id,
+            json,
+        }) => trust::retire(&trust, &key_id, json, out),
         Command::Seal(args) => seal::run(&args, out),
         Command::Open(args) => open::run(&args, out),
         Command::Verify(args) => verify::run(&args, out),

@@ -108,24 +108,30 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         }
     };
 
-    outln!(
-        out,
-        "verified package {} from {}",
-        unlocked.report().package_id,
-        unlocked.report().sender
-    );
+    // What each field gave: a line of text, and its JSON form.
+    let mut lines: Vec<String> = Vec::new();
+    let mut results: Vec<serde_json::Value> = Vec::new();
     let mut cleared = 0usize;
     let mut failed = 0usize;
     let mut opened = 0u32;
     let mut placed = placed.into_iter();
     for (d, plan) in fields.iter().zip(plans) {
         let name = d.name.as_str();
+        let i = d.index;
         match plan {
-            Plan::Skip(why) => outln!(out, "  {:>3}  {name:?}: not opened: {why}", d.index),
+            Plan::Skip(why) => {
+                lines.push(format!("  {i:>3}  {name:?}: not opened: {why}"));
+                results.push(serde_json::json!({
+                    "index": i, "name": name, "state": "not_opened", "why": why,
+                }));
+            }
             Plan::Fail(why) => {
                 cleared += 1;
                 failed += 1;
-                outln!(out, "  {:>3}  {name:?}: FAILED: {why}", d.index);
+                lines.push(format!("  {i:>3}  {name:?}: FAILED: {why}"));
+                results.push(serde_json::json!({
+                    "index": i, "name": name, "state": "failed", "why": why,
+                }));
             }
             Plan::Write => {
                 cleared += 1;
@@ -134,23 +140,23 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
                 let written = std::fs::metadata(&path)
                     .map_err(CliError::io_path("reading", &path))?
                     .len();
-                if written == d.size {
-                    outln!(
-                        out,
-                        "  {:>3}  {name:?}: opened: {} ({written} bytes)",
-                        d.index,
+                lines.push(if written == d.size {
+                    format!(
+                        "  {i:>3}  {name:?}: opened: {} ({written} bytes)",
                         path.display()
-                    );
+                    )
                 } else {
-                    outln!(
-                        out,
-                        "  {:>3}  {name:?}: opened: {} ({written} of {} bytes: the rest was \
+                    format!(
+                        "  {i:>3}  {name:?}: opened: {} ({written} of {} bytes: the rest was \
                          removed by a redaction)",
-                        d.index,
                         path.display(),
                         d.size
-                    );
-                }
+                    )
+                });
+                results.push(serde_json::json!({
+                    "index": i, "name": name, "state": "opened", "path": path,
+                    "bytes": written, "sealed_bytes": d.size,
+                }));
             }
         }
     }
@@ -172,7 +178,33 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         ledger_util::with_package(line, m),
         &format!("opened {opened} field(s)"),
     )?;
-    outln!(out, "ledger:      {} (head {head})", ledger.dir().display());
+    if args.json {
+        crate::json::print(
+            out,
+            &serde_json::json!({
+                "package": args.package,
+                "package_id": report.package_id,
+                "package_digest": report.package_digest,
+                "sender": report.sender,
+                "sender_key_id": report.sender_key_id,
+                "out_dir": args.out_dir,
+                "fields": results,
+                "ledger": ledger.dir(),
+                "ledger_head": head,
+            }),
+        )?;
+    } else {
+        outln!(
+            out,
+            "verified package {} from {}",
+            report.package_id,
+            report.sender
+        );
+        for l in &lines {
+            outln!(out, "{l}");
+        }
+        outln!(out, "ledger:      {} (head {head})", ledger.dir().display());
+    }
     if failed > 0 {
         return Err(CliError::FieldsNotOpened { failed, cleared });
     }

@@ -158,7 +158,7 @@ pub fn run(args: &RedactArgs, out: &mut dyn Write) -> Result<()> {
             plan: &plan,
             output: report.as_ref(),
         };
-        outln!(out, "{}", serde_json::to_string_pretty(&j)?);
+        crate::json::print(out, &j)?;
         return Ok(());
     }
     print_plan(&plan, args.dry_run, out)?;

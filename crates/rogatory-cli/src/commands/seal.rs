@@ -110,6 +110,47 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
         head = Some(ledger.append(&identity, facts.fill(line), &done)?);
     }
 
+    if args.json {
+        let fields: Vec<serde_json::Value> = sealed
+            .fields
+            .iter()
+            .zip(&sealed.specs)
+            .map(|(f, spec)| {
+                let readers: Vec<&str> = recipients
+                    .iter()
+                    .filter(|r| spec.tags.is_subset(r.clearances.as_slice()))
+                    .map(|r| r.party.party.as_str())
+                    .collect();
+                serde_json::json!({
+                    "index": f.index,
+                    "name": spec.name,
+                    "size": f.size,
+                    "segments": f.segments,
+                    "tags": spec.tags.as_slice().iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                    "readers": readers,
+                })
+            })
+            .collect();
+        let to: Vec<serde_json::Value> = recipients
+            .iter()
+            .map(|r| serde_json::json!({"party": r.party.party, "key_id": r.party.key_id}))
+            .collect();
+        return crate::json::print(
+            out,
+            &serde_json::json!({
+                "package": args.output,
+                "package_id": sealed.package_id,
+                "package_digest": sealed.package_digest,
+                "size": sealed.size,
+                "sender": identity.party(),
+                "sender_key_id": identity.key_id(),
+                "recipients": to,
+                "ledger": ledger.dir(),
+                "ledger_head": head,
+                "fields": fields,
+            }),
+        );
+    }
     outln!(out, "sealed:      {}", args.output.display());
     outln!(out, "package id:  {}", sealed.package_id);
     outln!(out, "digest:      {}", sealed.package_digest);

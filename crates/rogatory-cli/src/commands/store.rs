@@ -161,7 +161,7 @@ pub fn list(dir: &Path, trust: Option<&Path>, json: bool, out: &mut dyn Write) -
         .map(|d| describe(d, trust.as_ref()))
         .collect();
     if json {
-        outln!(out, "{}", serde_json::to_string_pretty(&listed)?);
+        crate::json::print_list(out, "deliveries", &listed)?;
         return Ok(());
     }
     if listed.is_empty() {
@@ -207,7 +207,7 @@ pub fn show(
     };
     let l = describe(d, trust.as_ref());
     if json {
-        outln!(out, "{}", serde_json::to_string_pretty(&l)?);
+        crate::json::print(out, &l)?;
         return Ok(());
     }
     print(&l, out)?;

@@ -17,6 +17,7 @@ pub fn add(
     card_path: &Path,
     clearances: &[String],
     revocation_authority: bool,
+    json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut store = TrustStore::load(store_path)?;
@@ -33,6 +34,10 @@ pub fn add(
     }
     store.save(store_path)?;
     let entry = store.require(&key_id)?;
+    if json {
+        let action = if replacing { "updated" } else { "added" };
+        return print_entry(out, store_path, action, entry, serde_json::json!({}));
+    }
     outln!(
         out,
         "{} {} ({})",
@@ -50,14 +55,14 @@ struct ListedEntry<'a> {
     party: &'a str,
     key_id: String,
     fingerprint: String,
-    valid_from: String,
-    valid_until: String,
+    valid_from: rogatory::wire::Timestamp,
+    valid_until: rogatory::wire::Timestamp,
     clearances: Vec<&'a str>,
     /// Whether packages are wrapped to it with X-Wing (a hybrid card).
     hybrid: bool,
     retired: bool,
     /// The key id of the card this one succeeds (a rotation).
-    successor_of: Option<String>,
+    predecessor_key_id: Option<String>,
     /// From when the key is held compromised (RFC 3339), if revoked.
     revoked_from: Option<String>,
     revocation_authority: bool,
@@ -73,12 +78,12 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
                 party: e.party.as_str(),
                 key_id: e.key_id.to_hex(),
                 fingerprint: fingerprint(&e.key_id),
-                valid_from: format_date(e.card.body.not_before),
-                valid_until: format_date(e.card.body.not_after),
+                valid_from: e.card.body.not_before,
+                valid_until: e.card.body.not_after,
                 clearances: e.clearances.as_slice().iter().map(Tag::as_str).collect(),
                 hybrid: e.card.body.hybrid_key.is_some(),
                 retired: e.retired,
-                successor_of: store
+                predecessor_key_id: store
                     .rotation(&e.key_id)
                     .map(|r| r.body.predecessor.to_hex()),
                 revoked_from: store
@@ -87,7 +92,7 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
                 revocation_authority: store.is_revocation_authority(&e.key_id),
             })
             .collect();
-        outln!(out, "{}", serde_json::to_string_pretty(&entries)?);
+        crate::json::print_list(out, "cards", &entries)?;
         return Ok(());
     }
     if store.entries().is_empty() {
@@ -129,15 +134,41 @@ pub fn list(store_path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-pub fn retire(store_path: &Path, key_id: &str, out: &mut dyn Write) -> Result<()> {
+pub fn retire(store_path: &Path, key_id: &str, json: bool, out: &mut dyn Write) -> Result<()> {
     let mut store = load_trust(store_path)?;
     let hex: String = key_id.chars().filter(|c| !c.is_whitespace()).collect();
     let key_id = KeyId::from_hex(&hex).map_err(CliError::wire(format!("key id {key_id:?}")))?;
     store.retire(&key_id)?;
     store.save(store_path)?;
     let entry = store.require(&key_id)?;
+    if json {
+        return print_entry(out, store_path, "retired", entry, serde_json::json!({}));
+    }
     outln!(out, "retired {} ({})", entry.party, fingerprint(&key_id));
     Ok(())
+}
+
+/// `trust add|retire|revoke --json`: what the store now holds for the card.
+fn print_entry(
+    out: &mut dyn Write,
+    store_path: &Path,
+    action: &str,
+    e: &TrustEntry,
+    extra: serde_json::Value,
+) -> Result<()> {
+    let mut v = serde_json::json!({
+        "trust": store_path,
+        "action": action,
+        "party": e.party,
+        "key_id": e.key_id,
+        "fingerprint": fingerprint(&e.key_id),
+        "clearances": e.clearances.as_slice().iter().map(Tag::as_str).collect::<Vec<_>>(),
+        "retired": e.retired,
+    });
+    if let (Some(m), serde_json::Value::Object(x)) = (v.as_object_mut(), extra) {
+        m.extend(x);
+    }
+    crate::json::print(out, &v)
 }
 
 fn clearance_list(e: &TrustEntry) -> String {
@@ -158,6 +189,7 @@ pub fn add_successor(
     store_path: &Path,
     rotation_path: &Path,
     revocation_authority: bool,
+    json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut store = load_trust(store_path)?;
@@ -174,6 +206,10 @@ pub fn add_successor(
     }
     store.save(store_path)?;
     let entry = store.require(&key_id)?;
+    if json {
+        let extra = serde_json::json!({ "predecessor_key_id": predecessor });
+        return print_entry(out, store_path, "added", entry, extra);
+    }
     outln!(
         out,
         "added {} ({}), the successor of {}",
@@ -191,7 +227,7 @@ pub fn add_successor(
 }
 
 /// `trust revoke --statement`: a revocation, checked against its issuer.
-pub fn revoke(store_path: &Path, statement: &Path, out: &mut dyn Write) -> Result<()> {
+pub fn revoke(store_path: &Path, statement: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
     let mut store = load_trust(store_path)?;
     let bytes = std::fs::read(statement).map_err(CliError::io_path("reading", statement))?;
     let r: Revocation = decode(&bytes).map_err(CliError::wire(format!(
@@ -202,6 +238,10 @@ pub fn revoke(store_path: &Path, statement: &Path, out: &mut dyn Write) -> Resul
     store.revoke(r)?;
     store.save(store_path)?;
     let entry = store.require(&key_id)?;
+    if json {
+        let extra = serde_json::json!({ "compromised": compromised });
+        return print_entry(out, store_path, "revoked", entry, extra);
+    }
     outln!(
         out,
         "revoked {} ({}) from {}",

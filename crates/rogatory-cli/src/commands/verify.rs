@@ -69,7 +69,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
         {
             map.insert("tail".into(), serde_json::to_value(&tail)?);
         }
-        outln!(out, "{}", serde_json::to_string_pretty(&value)?);
+        crate::json::print(out, &value)?;
         return Ok(());
     }
     print_report(&report, &trust, segments_checked, out)?;
