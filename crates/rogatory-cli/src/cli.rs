@@ -483,7 +483,8 @@ pub struct SealArgs {
     /// The sealer's trust store (recipients and their clearances come from it)
     #[arg(long, value_name = "STORE")]
     pub trust: PathBuf,
-    /// Where to write the package
+    /// Where to write the package (`-`: standard output, streamed; the account then
+    /// goes to standard error)
     #[arg(short = 'o', long = "output", value_name = "PKG")]
     pub output: PathBuf,
     /// The request as a TOML file (format in --help); the command line overrides it
@@ -501,7 +502,7 @@ pub struct SealArgs {
         help_heading = "Request"
     )]
     pub to: Vec<String>,
-    /// A field: its name and the file to read (repeatable)
+    /// A field: its name and the file to read, `NAME=-` for standard input (repeatable)
     #[arg(long = "field", value_name = "NAME=PATH", help_heading = "Request")]
     pub fields: Vec<String>,
     /// A field's access tags, `key:value` (repeatable)
@@ -600,9 +601,13 @@ pub struct OpenArgs {
     /// The package
     #[arg(value_name = "PKG")]
     pub package: PathBuf,
-    /// Directory to write the fields to (created if missing)
+    /// Directory to write the fields to (created if missing); `-` with --field
+    /// streams that field to standard output
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
+    /// Open only this field
+    #[arg(long, value_name = "NAME")]
+    pub field: Option<String>,
     #[command(flatten)]
     pub ledger: LedgerArg,
     /// Print JSON instead of text

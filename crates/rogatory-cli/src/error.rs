@@ -145,6 +145,17 @@ pub enum CliError {
     /// redaction rule.
     #[error(transparent)]
     Redact(RedactError),
+    /// A file is something else than the command expects (a card given as
+    /// the package, a key file as the trust store).
+    #[error("{path} is {found}, not {expected}")]
+    NotA {
+        /// The file.
+        path: String,
+        /// What it is.
+        found: String,
+        /// What the command expects.
+        expected: String,
+    },
     /// Output could not be serialized.
     #[error("JSON output: {0}")]
     Json(#[from] serde_json::Error),
@@ -194,6 +205,7 @@ impl CliError {
             CliError::Core(e) => Class::of_core(e),
             CliError::Wire { .. } | CliError::Usage(_) | CliError::Manifest { .. } => Class::Usage,
             CliError::Io { .. } => Class::Io,
+            CliError::NotA { .. } => Class::NotAPackage,
             CliError::Json(_) => Class::Failure,
             CliError::FieldsNotOpened { .. } => Class::NotCleared,
             CliError::Transport(t) => match t {
@@ -223,8 +235,33 @@ impl CliError {
                 "class": class.name(),
                 "exit_code": class.code(),
                 "message": self.one_line(),
+                "hint": self.hint(),
             }
         })
+    }
+
+    /// The next step, where the class of failure suggests one.
+    pub fn hint(&self) -> Option<&'static str> {
+        if let CliError::Core(CoreError::UnknownParty { .. }) = self {
+            return Some(
+                "compare the party's card fingerprint with it out of band, then add the card: \
+                 rogatory trust add --trust STORE --card CARD",
+            );
+        }
+        match self.class() {
+            Class::NotForYou => Some(
+                "the key given with --key holds no stanza of this package: it was sealed or \
+                 forwarded to other parties (rogatory inspect lists how many stanzas it has)",
+            ),
+            Class::NotCleared => Some(
+                "the sender's trust store does not clear this party for the field's tags, or a \
+                 redaction removed it; the other fields still open",
+            ),
+            Class::Tampered => Some(
+                "do not use this copy: ask the sender or the last holder for the package again",
+            ),
+            _ => None,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod error;
 mod json;
 mod passphrase;
 mod progress;
+mod sniff;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,6 +27,9 @@ fn wants_json() -> bool {
 /// JSON object on standard output; the exit status is its class's.
 fn fail(e: &error::CliError) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "rogatory: error: {}", e.one_line());
+    if let Some(hint) = e.hint() {
+        let _ = writeln!(std::io::stderr(), "rogatory: hint: {hint}");
+    }
     if wants_json() {
         let _ = writeln!(std::io::stdout(), "{}", e.to_json());
     }
@@ -37,13 +41,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Not locked for the whole command: `seal -o -` and `open --out-dir -`
+    // stream to standard output from the library's writer thread.
+    let mut out = std::io::stdout();
     let result = commands::run(cli, &mut out).and_then(|()| {
         out.flush()
             .map_err(error::CliError::io("writing standard output"))
     });
-    drop(out);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),

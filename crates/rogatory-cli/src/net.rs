@@ -30,6 +30,7 @@ pub fn load_trust(path: &Path, identity: &Identity) -> Result<Arc<TrustStore>> {
             path.display()
         )));
     }
+    crate::sniff::expect(path, "a trust store")?;
     let mut t = TrustStore::load(path)?;
     t.include_own(identity.card())?;
     Ok(Arc::new(t))

@@ -9,6 +9,8 @@ mod config;
 mod error;
 mod net;
 mod passphrase;
+#[allow(dead_code)]
+mod sniff;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -8,6 +8,8 @@ mod config;
 mod error;
 mod net;
 mod passphrase;
+#[allow(dead_code)]
+mod sniff;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};

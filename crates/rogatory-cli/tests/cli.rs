@@ -1259,12 +1259,21 @@ fn each_class_of_failure_has_its_exit_status_and_a_json_form() {
         assert_eq!(v["format"], 1);
         assert_eq!(v["error"]["class"], class, "{json:?}: {v}");
         assert_eq!(v["error"]["exit_code"], code);
-        let line = String::from_utf8(out.stderr).unwrap();
-        assert!(line.starts_with("rogatory: error: "), "{line}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let line = stderr.lines().next().unwrap_or_default();
+        assert!(line.starts_with("rogatory: error: "), "{stderr}");
         assert_eq!(
             v["error"]["message"].as_str().unwrap(),
-            line.trim_end().trim_start_matches("rogatory: error: ")
+            line.trim_start_matches("rogatory: error: ")
         );
+        // A hint, if any, is the one other line, in both forms.
+        match v["error"]["hint"].as_str() {
+            Some(h) => assert_eq!(
+                stderr.lines().nth(1),
+                Some(format!("rogatory: hint: {h}").as_str())
+            ),
+            None => assert_eq!(stderr.lines().count(), 1, "{stderr}"),
+        }
     }
     // clap's suggestion is kept.
     let out = w.run(&["sael"]);
@@ -1305,4 +1314,223 @@ fn completions_and_manual_pages_cover_every_command() {
     }
     let (e, _) = (w.failure(&["completions", "tcsh"]).line, ());
     assert!(e.contains("tcsh"), "{e}");
+}
+
+/// Runs `rogatory` in the world's directory with `input` on standard input.
+fn piped(w: &World, args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut c = Command::new(BIN);
+    w.isolate(&mut c);
+    let mut child = c
+        .args(args)
+        .current_dir(w.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `-` where streaming allows: a field sealed from standard input into a
+/// package on standard output (the account on standard error), one field
+/// opened to standard output; a package cannot be read from standard input
+/// (random access), which is said, with the way out.
+#[test]
+fn dash_streams_a_field_in_and_a_package_out_and_a_field_back_out() {
+    let w = World::new();
+    let sealed = piped(
+        &w,
+        &[
+            "seal",
+            "--key",
+            "keys/de.bka.key",
+            "--trust",
+            "trust.toml",
+            "--to",
+            "fr.pnat",
+            "--field",
+            "chat.txt=-",
+            "--tags",
+            "chat.txt=category:content",
+            "--case",
+            "C-1",
+            "--legal-basis",
+            "Art. 18",
+            "--retain-until",
+            "2099-12-31",
+            "-o",
+            "-",
+        ],
+        CHAT,
+    );
+    let err = String::from_utf8_lossy(&sealed.stderr);
+    assert!(sealed.status.success(), "{err}");
+    assert!(err.contains("sealed:      standard output"), "{err}");
+    assert!(!w.path("-").exists());
+    fs::write(w.path("piped.rgt"), &sealed.stdout).unwrap();
+    w.ok(&["verify", "--trust", "trust.toml", "piped.rgt"]);
+
+    let opened = piped(
+        &w,
+        &[
+            "open",
+            "--key",
+            "keys/fr.pnat.key",
+            "--trust",
+            "trust.toml",
+            "piped.rgt",
+            "--field",
+            "chat.txt",
+            "--out-dir",
+            "-",
+        ],
+        b"",
+    );
+    let err = String::from_utf8_lossy(&opened.stderr);
+    assert!(opened.status.success(), "{err}");
+    assert_eq!(opened.stdout, CHAT);
+    assert!(err.contains("opened to standard output"), "{err}");
+    // --field also selects in a directory; a name it does not have is named.
+    let (e, _) = w.fails(&[
+        "open",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "trust.toml",
+        "piped.rgt",
+        "--field",
+        "nope.txt",
+        "--out-dir",
+        "o",
+    ]);
+    assert!(e.contains("no such field (it has chat.txt)"), "{e}");
+    // Standard output needs one field; standard input cannot be a package.
+    let (e, _) = w.fails(&[
+        "open",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "trust.toml",
+        "piped.rgt",
+        "--out-dir",
+        "-",
+    ]);
+    assert!(e.contains("needs --field NAME"), "{e}");
+    let v = piped(
+        &w,
+        &["verify", "--trust", "trust.toml", "-"],
+        &sealed.stdout,
+    );
+    assert_eq!(v.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&v.stderr).contains("random access"),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    // Two fields cannot both come from standard input.
+    let (e, _) = w.fails(&[
+        "seal",
+        "--key",
+        "keys/de.bka.key",
+        "--trust",
+        "trust.toml",
+        "--to",
+        "fr.pnat",
+        "--field",
+        "a.txt=-",
+        "--field",
+        "b.txt=-",
+        "--tags",
+        "a.txt=category:content",
+        "--tags",
+        "b.txt=category:content",
+        "--case",
+        "C",
+        "--legal-basis",
+        "B",
+        "--retain-until",
+        "2099-12-31",
+        "-o",
+        "two.rgt",
+    ]);
+    assert!(
+        e.contains("only one field can come from standard input"),
+        "{e}"
+    );
+}
+
+/// The stumbles a person meets: what was given is named with what it is,
+/// no debug forms leak, and the failures that have a next step say it.
+#[test]
+fn errors_name_the_file_what_it_is_and_the_next_step() {
+    let w = World::new();
+    w.seal("p.rgp");
+    fs::write(w.path("junk.rgp"), [0xffu8; 3000]).unwrap();
+    for (args, says, code) in [
+        (
+            vec!["verify", "--trust", "trust.toml", "junk.rgp"],
+            "junk.rgp is not a Rogatory file, not a package",
+            3,
+        ),
+        (
+            vec!["verify", "--trust", "trust.toml", "keys/de.bka.card"],
+            "keys/de.bka.card is a party card (`rogatory card fingerprint` reads it), not a package",
+            3,
+        ),
+        (
+            vec!["inspect", "keys"],
+            "keys is a directory, not a package",
+            3,
+        ),
+        (
+            vec!["verify", "--trust", "keys/de.bka.key", "p.rgp"],
+            "keys/de.bka.key is a secret key file, not a trust store",
+            3,
+        ),
+        (
+            vec![
+                "keygen",
+                "--party",
+                "Bad Party",
+                "--out-dir",
+                "k",
+                "--no-passphrase",
+            ],
+            "party id \"Bad Party\": invalid party id: ",
+            2,
+        ),
+    ] {
+        let f = w.failure(&args);
+        assert!(f.line.contains(says), "{args:?}: {}", f.line);
+        assert_eq!(f.code, Some(code), "{args:?}: {}", f.line);
+        assert!(
+            !f.line.contains("PartyId") && !f.line.contains("Timestamp("),
+            "{}",
+            f.line
+        );
+    }
+    // Opening with a trust store that lacks the sender: the next step.
+    fs::write(w.path("empty.toml"), "").unwrap();
+    let out = w.run(&[
+        "open",
+        "--key",
+        "keys/fr.pnat.key",
+        "--trust",
+        "empty.toml",
+        "p.rgp",
+        "--out-dir",
+        "o",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(8));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rogatory: hint: compare the party's card fingerprint"),
+        "{err}"
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(j["error"]["hint"].as_str().unwrap().contains("trust add"));
 }

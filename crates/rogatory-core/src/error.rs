@@ -109,7 +109,7 @@ pub enum CoreError {
         name: String,
     },
     /// The package's retain-until has passed.
-    #[error("package expired: retain-until {retain_until:?}, now {now:?}")]
+    #[error("package expired: retain-until {retain_until}, now {now}")]
     Expired {
         /// The package's retain-until (inclusive).
         retain_until: Timestamp,
@@ -117,7 +117,7 @@ pub enum CoreError {
         now: Timestamp,
     },
     /// The package's not-before is still ahead.
-    #[error("package not yet valid: not-before {not_before:?}, now {now:?}")]
+    #[error("package not yet valid: not-before {not_before}, now {now}")]
     NotYetValid {
         /// The package's not-before.
         not_before: Timestamp,

@@ -310,6 +310,9 @@ pub struct SealedPackage<W> {
     pub size: u64,
     /// Fields sealed.
     pub fields: Vec<FieldSummary>,
+    /// The `sealed` custody event, the first of the chain (for the sender's
+    /// ledger line, [`crate::custody::event_ref`]).
+    pub sealed_event: rogatory_wire::CustodyEvent,
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
@@ -658,6 +661,7 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
             &mut self.rng,
         )?;
         let frame = record_frame(&sealed)?;
+        let sealed_event = sealed.clone();
         self.out
             .write_all(&frame)
             .map_err(CoreError::io("writing package"))?;
@@ -690,6 +694,7 @@ impl<'s, W: Write + Send, R: CryptoRng> Sealer<'s, W, R> {
             size: self.out.written,
             writer: self.out.inner,
             fields,
+            sealed_event,
         })
     }
 }

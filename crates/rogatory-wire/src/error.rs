@@ -66,7 +66,7 @@ pub enum WireError {
     #[error("unknown cipher suite {0}")]
     UnknownSuite(u16),
     /// A string breaks the rules of its kind (charset, form).
-    #[error("{what}: invalid string: {detail}")]
+    #[error("invalid {}: {detail}", words(.what))]
     InvalidString {
         /// The kind of string.
         what: &'static str,
@@ -113,5 +113,36 @@ impl WireError {
             what,
             detail: detail.into(),
         }
+    }
+}
+
+/// A type's name as words: `PartyId` is "party id", `FieldName` "field
+/// name" (for messages people read).
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod words_tests {
+    #[test]
+    fn type_names_read_as_words() {
+        assert_eq!(super::words("PartyId"), "party id");
+        assert_eq!(super::words("Tag"), "tag");
+        let e = super::WireError::InvalidString {
+            what: "FieldName",
+            detail: "empty".into(),
+        };
+        assert_eq!(e.to_string(), "invalid field name: empty");
     }
 }

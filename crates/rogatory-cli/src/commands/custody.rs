@@ -28,6 +28,7 @@ fn unlock(
     trust: &TrustStore,
     identity: &Identity,
 ) -> Result<UnlockedPackage<File>> {
+    crate::sniff::expect(path, "a package")?;
     let spinner = progress::spinner("verifying");
     let unlocked = Package::open(path)
         .and_then(|p| p.verify_structure(trust))
@@ -45,6 +46,7 @@ pub fn show(args: &CustodyShowArgs, out: &mut dyn Write) -> Result<()> {
             ChainExport::unlocked(&unlock(&args.package, &trust, &identity)?, &trust)?
         }
         None => {
+            crate::sniff::expect(&args.package, "a package")?;
             let spinner = progress::spinner("verifying");
             let verified = Package::open(&args.package).and_then(|p| p.verify_structure(&trust));
             spinner.finish_and_clear();
@@ -224,6 +226,8 @@ pub fn export(args: &CustodyExportArgs, out: &mut dyn Write) -> Result<()> {
 
 pub fn compare(args: &CustodyCompareArgs, out: &mut dyn Write) -> Result<()> {
     let trust = load_trust(&args.trust)?;
+    crate::sniff::expect(&args.first, "a package")?;
+    crate::sniff::expect(&args.second, "a package")?;
     let a = Package::open(&args.first)?.verify_structure(&trust)?;
     let b = Package::open(&args.second)?.verify_structure(&trust)?;
     let (pa, pb) = (a.package(), b.package());

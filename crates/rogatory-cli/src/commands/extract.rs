@@ -7,9 +7,7 @@ use rogatory::core::identity::fingerprint;
 use rogatory::core::ledger::Record;
 use rogatory::core::time::format_rfc3339;
 use rogatory::redact::extract::EXTRACT_MAX;
-use rogatory::redact::{
-    Extract, HeldPackage, create_atomically, format_ranges, parse_ranges, verify_extract,
-};
+use rogatory::redact::{Extract, create_atomically, format_ranges, parse_ranges, verify_extract};
 use rogatory::wire::{LedgerAction, SegmentSet};
 
 use super::redact::cli;
@@ -32,10 +30,8 @@ pub fn run(args: &ExtractArgs, out: &mut dyn Write) -> Result<()> {
         &ledger_util::dir(&args.ledger, &args.key, &identity),
         &identity,
     )?;
-    let spinner = progress::spinner("verifying");
-    let held = HeldPackage::open(&args.package, &identity, &trust, now);
-    spinner.finish_and_clear();
-    let mut held = held.map_err(cli)?;
+    let (mut held, bar) = progress::held(&args.package, &identity, &trust, now)?;
+    bar.finish_and_clear();
     let spinner = progress::spinner("extracting");
     let extract = held.extract(&args.field, segments.as_ref());
     spinner.finish_and_clear();

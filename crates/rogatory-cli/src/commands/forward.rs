@@ -6,7 +6,7 @@ use std::io::Write;
 use rogatory::core::identity::fingerprint;
 use rogatory::core::ledger::Record;
 use rogatory::core::system_rng;
-use rogatory::redact::{HeldPackage, create_atomically};
+use rogatory::redact::create_atomically;
 use rogatory::wire::{LedgerAction, PartyId, Text};
 
 use super::redact::cli;
@@ -32,11 +32,8 @@ pub fn run(args: &ForwardArgs, out: &mut dyn Write) -> Result<()> {
         &identity,
     )?;
 
-    let spinner = progress::spinner("verifying");
-    let held = HeldPackage::open(&args.package, &identity, &trust, now);
-    spinner.finish_and_clear();
-    let mut held = held.map_err(cli)?;
-    let spinner = progress::spinner("forwarding");
+    let (mut held, bar) = progress::held(&args.package, &identity, &trust, now)?;
+    progress::phase(&bar, super::redact::size_of(&args.package), "forwarding");
     let written = create_atomically(&args.output, |w| {
         held.forward(
             &to,
@@ -47,7 +44,7 @@ pub fn run(args: &ForwardArgs, out: &mut dyn Write) -> Result<()> {
         )
         .map(|x| x.report)
     });
-    spinner.finish_and_clear();
+    bar.finish_and_clear();
     let report = written.map_err(cli)?;
 
     let m = held.metadata();

@@ -11,6 +11,7 @@ use crate::cli::InspectArgs;
 use crate::error::Result;
 
 pub fn run(args: &InspectArgs, out: &mut dyn Write) -> Result<()> {
+    crate::sniff::expect(&args.package, "a package")?;
     let i = Package::open(&args.package)?.inspect();
     if args.json {
         crate::json::print(out, &i)?;

@@ -12,7 +12,7 @@ mod ledger;
 pub(crate) mod ledger_util;
 mod manifest;
 mod open;
-mod redact;
+pub(crate) mod redact;
 mod seal;
 mod store;
 mod trust;
@@ -142,6 +142,7 @@ pub(crate) fn load_trust(path: &Path) -> Result<TrustStore> {
             path.display()
         )));
     }
+    crate::sniff::expect(path, "a trust store")?;
     Ok(TrustStore::load(path)?)
 }
 

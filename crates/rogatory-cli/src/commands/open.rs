@@ -6,7 +6,7 @@ use std::io::Write;
 
 use rogatory::core::ledger::Record;
 use rogatory::core::package::safe_file_name;
-use rogatory::core::{CoreError, Package, Signer};
+use rogatory::core::{CoreError, Signer};
 use rogatory::wire::{ContentDescriptor, FieldBody, LedgerAction};
 
 use super::{ledger_util, load_identity, load_trust_for, now, occupied, outln};
@@ -33,13 +33,32 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         &identity,
     )?;
 
-    let spinner = progress::spinner("verifying");
-    // Every ciphertext digest is checked: each field's in the pass that
-    // opens it (no output appears before), the others at the end.
-    let verified = Package::open(&args.package).and_then(|p| p.verify_lazily(&trust));
-    spinner.finish_and_clear();
-    let mut unlocked = verified?.unlock(&identity, now)?;
+    // One pass over the file, under a bar with bytes and ETA: every
+    // ciphertext digest is checked, each field's in the pass that opens it
+    // (no output appears before), the others at the end.
+    let (package, bar) = progress::open_package(&args.package, 1, "opening")?;
+    let verified = package.verify_lazily(&trust);
+    let mut unlocked = match verified.and_then(|v| v.unlock(&identity, now)) {
+        Ok(u) => u,
+        Err(e) => {
+            bar.finish_and_clear();
+            return Err(e.into());
+        }
+    };
     let fields: Vec<ContentDescriptor> = unlocked.metadata().fields.clone();
+    if let Some(name) = &args.field
+        && unlocked.field_index(name).is_none()
+    {
+        bar.finish_and_clear();
+        let names: Vec<&str> = fields.iter().map(|d| d.name.as_str()).collect();
+        return Err(CliError::usage(format!(
+            "--field {name:?}: the package has no such field (it has {})",
+            names.join(", ")
+        )));
+    }
+    if args.out_dir.as_os_str() == "-" {
+        return to_stdout(args, &identity, unlocked, &bar, &mut ledger, now);
+    }
 
     // Decide every field first, so that nothing is written if any target
     // is taken.
@@ -54,7 +73,9 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
             .fields
             .get(d.index as usize)
             .is_some_and(|f| matches!(f.body, FieldBody::Removed));
+        let asked = args.field.as_ref().is_none_or(|f| f == d.name.as_str());
         let plan = match unlocked.can_open(d.index) {
+            _ if !asked => Plan::Skip("not asked for (--field)".into()),
             Err(CoreError::NotCleared { .. }) => Plan::Skip("not cleared for it".into()),
             Err(_) if removed => Plan::Skip("removed by a redaction".into()),
             Err(e) => Plan::Fail(e.to_string()),
@@ -72,6 +93,7 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         plans.push(plan);
     }
     if !taken.is_empty() {
+        bar.finish_and_clear();
         return Err(CliError::usage(format!(
             "refusing to overwrite existing files: {}",
             taken.join(", ")
@@ -89,15 +111,8 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         .filter(|(_, p)| matches!(p, Plan::Write))
         .map(|(d, _)| d.index)
         .collect();
-    let total: u64 = fields
-        .iter()
-        .zip(&plans)
-        .filter(|(_, p)| matches!(p, Plan::Write))
-        .map(|(d, _)| d.size)
-        .sum();
-    let spinner = progress::spinner(&format!("opening {} field(s), {total} bytes", writes.len()));
     let placed = unlocked.open_fields_to_dir(&writes, &args.out_dir);
-    spinner.finish_and_clear();
+    bar.finish_and_clear();
     let placed = match placed {
         Ok(p) => p,
         Err(e) => {
@@ -161,23 +176,15 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
 
-    // `open` never modifies the package: the opening is recorded in the
-    // party's ledger only (spec §10, §11).
-    let m = unlocked.metadata();
-    let report = unlocked.report();
-    let mut line = Record::new(
-        now,
-        LedgerAction::Opened,
-        report.package_id,
-        report.package_digest,
-    );
-    line.partner = ledger_util::sender_partner(m, identity.party());
-    line.fields = opened;
-    let head = ledger.append(
+    let head = record_opened(
+        &mut ledger,
         &identity,
-        ledger_util::with_package(line, m),
+        &unlocked,
+        now,
+        opened,
         &format!("opened {opened} field(s)"),
     )?;
+    let report = unlocked.report();
     if args.json {
         crate::json::print(
             out,
@@ -209,4 +216,82 @@ pub fn run(args: &OpenArgs, out: &mut dyn Write) -> Result<()> {
         return Err(CliError::FieldsNotOpened { failed, cleared });
     }
     Ok(())
+}
+
+/// `--field NAME --out-dir -`: the one field streamed to standard output as
+/// its segments verify (each against its signed leaf before it is
+/// released), then every other ciphertext checked; the account goes to
+/// standard error. On a failure the status is not 0 and what was written
+/// must be discarded.
+fn to_stdout<R: std::io::Read + std::io::Seek + Send>(
+    args: &OpenArgs,
+    identity: &rogatory::core::Identity,
+    mut unlocked: rogatory::core::UnlockedPackage<R>,
+    bar: &indicatif::ProgressBar,
+    ledger: &mut ledger_util::Opened,
+    now: rogatory::wire::Timestamp,
+) -> Result<()> {
+    let name = args
+        .field
+        .as_deref()
+        .ok_or_else(|| CliError::usage("--out-dir - (standard output) needs --field NAME"))?;
+    let index = unlocked
+        .field_index(name)
+        .ok_or_else(|| CliError::usage(format!("--field {name:?}: no such field")))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
+    let written = unlocked.open_field(index, &mut w).and_then(|n| {
+        w.flush().map_err(|source| CoreError::Io {
+            context: "writing standard output".into(),
+            source,
+        })?;
+        unlocked.finish_verification()?;
+        Ok(n)
+    });
+    bar.finish_and_clear();
+    let written = written?;
+    let head = record_opened(
+        ledger,
+        identity,
+        &unlocked,
+        now,
+        1,
+        "opened 1 field to standard output",
+    )?;
+    let report = unlocked.report();
+    let mut err = std::io::stderr();
+    outln!(
+        err,
+        "verified package {} from {}",
+        report.package_id,
+        report.sender
+    );
+    outln!(
+        err,
+        "  {index:>3}  {name:?}: opened to standard output ({written} bytes)"
+    );
+    outln!(err, "ledger:      {} (head {head})", ledger.dir().display());
+    Ok(())
+}
+
+/// `open` never modifies the package: the opening is recorded in the
+/// party's ledger only (spec §10, §11).
+fn record_opened<R: std::io::Read + std::io::Seek + Send>(
+    ledger: &mut ledger_util::Opened,
+    identity: &rogatory::core::Identity,
+    unlocked: &rogatory::core::UnlockedPackage<R>,
+    now: rogatory::wire::Timestamp,
+    fields: u32,
+    done: &str,
+) -> Result<rogatory::wire::Digest> {
+    let m = unlocked.metadata();
+    let report = unlocked.report();
+    let mut line = Record::new(
+        now,
+        LedgerAction::Opened,
+        report.package_id,
+        report.package_digest,
+    );
+    line.partner = ledger_util::sender_partner(m, identity.party());
+    line.fields = fields;
+    ledger.append(identity, ledger_util::with_package(line, m), done)
 }

@@ -8,8 +8,8 @@ use std::io::Write;
 use rogatory::core::ledger::Record;
 use rogatory::core::system_rng;
 use rogatory::redact::{
-    Category, FieldPlan, HeldPackage, OutputReport, Plan, Policy, RedactError, Request,
-    create_atomically, format_ranges, parse_ranges,
+    Category, FieldPlan, OutputReport, Plan, Policy, RedactError, Request, create_atomically,
+    format_ranges, parse_ranges,
 };
 use rogatory::wire::{LedgerAction, Text};
 use serde::Serialize;
@@ -110,26 +110,33 @@ pub fn run(args: &RedactArgs, out: &mut dyn Write) -> Result<()> {
         _ => None,
     };
 
-    let spinner = progress::spinner("verifying");
-    let held = HeldPackage::open(&args.package, &identity, &trust, now);
-    spinner.finish_and_clear();
-    let mut held = held.map_err(cli)?;
-    let spinner = progress::spinner("scanning");
+    let (mut held, bar) = progress::held(&args.package, &identity, &trust, now)?;
+    let readable: u64 = held
+        .metadata()
+        .fields
+        .iter()
+        .filter(|d| held.readable(d.index))
+        .map(|d| d.size)
+        .sum();
+    progress::phase(&bar, readable, "scanning");
     let plan = held.plan(&request);
-    spinner.finish_and_clear();
+    if plan.is_err() || args.dry_run || args.output.is_none() {
+        bar.finish_and_clear();
+    }
     let plan = plan.map_err(cli)?;
 
     let report = match (&args.output, reason, legal_basis) {
         (Some(path), Some(reason), Some(basis)) if !args.dry_run => {
             if plan.is_empty() {
+                bar.finish_and_clear();
                 return Err(cli(RedactError::NothingToRedact));
             }
-            let spinner = progress::spinner("redacting");
+            progress::phase(&bar, size_of(&args.package), "redacting");
             let written = create_atomically(path, |w| {
                 held.redact(&plan, &reason, &basis, w, &mut system_rng())
                     .map(|x| x.report)
             });
-            spinner.finish_and_clear();
+            bar.finish_and_clear();
             let report = written.map_err(cli)?;
             if let Some(ledger) = ledger.as_mut() {
                 let m = held.metadata();
@@ -180,6 +187,12 @@ pub fn run(args: &RedactArgs, out: &mut dyn Write) -> Result<()> {
         warn("nothing would be removed");
     }
     Ok(())
+}
+
+/// A file's size, for a bar (0 if it cannot be read: the bar then only
+/// counts).
+pub(crate) fn size_of(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 fn identity_party(id: &rogatory::core::Identity) -> &rogatory::wire::PartyId {

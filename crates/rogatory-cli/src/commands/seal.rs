@@ -3,7 +3,7 @@
 //! renamed into place only once sealed.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rogatory::core::custody::event_ref;
@@ -13,7 +13,7 @@ use rogatory::core::package::safe_file_name;
 use rogatory::core::seal::SealedPackage;
 use rogatory::core::time::{format_date, parse_date, parse_date_end};
 use rogatory::core::{
-    FieldSpec, Identity, Package, PackageInfo, Recipient, Sealer, Signer, TrustStore, system_rng,
+    FieldSpec, Identity, PackageInfo, Recipient, Sealer, Signer, TrustStore, system_rng,
 };
 use rogatory::wire::{
     CategorySet, Digest, FieldKind, FieldName, LedgerAction, MediaType, OnwardConsent, PartyId,
@@ -31,8 +31,29 @@ use crate::progress;
 struct Input {
     spec: FieldSpec,
     path: PathBuf,
-    file: File,
+    file: Source,
+    /// The size, if known before reading (not for standard input).
     size: u64,
+}
+
+/// Where a field's bytes come from: a file, or standard input (`NAME=-`).
+enum Source {
+    File(File),
+    Stdin(std::io::Stdin),
+}
+
+impl std::io::Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Source::File(f) => f.read(buf),
+            Source::Stdin(s) => s.read(buf),
+        }
+    }
+}
+
+/// `-` as a path: standard input or output.
+fn is_dash(p: &Path) -> bool {
+    p.as_os_str() == "-"
 }
 
 pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
@@ -41,7 +62,14 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
     let trust = load_trust_for(&args.trust, &identity)?;
     let now = now()?;
 
-    if occupied(&args.output) {
+    let to_stdout = is_dash(&args.output);
+    if to_stdout && std::io::stdout().is_terminal() {
+        return Err(CliError::usage(
+            "-o -: refusing to write a package to a terminal; redirect standard output or give \
+             -o FILE",
+        ));
+    }
+    if !to_stdout && occupied(&args.output) {
         return Err(CliError::usage(format!(
             "refusing to overwrite {}",
             args.output.display()
@@ -71,32 +99,56 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
 
     let total: u64 = inputs.iter().map(|i| i.size).sum();
     let bar = progress::bytes(total, "sealing");
-    let tmp = temp_path(&args.output);
-    let sealed = seal_to(&tmp, &identity, recipients.clone(), info, now, inputs, &bar);
-    bar.finish_and_clear();
-    let sealed = match sealed {
-        Ok(s) => s,
-        Err(e) => {
+    let sealed = if to_stdout {
+        // Streamed: the sealer writes front to back, nothing is read back.
+        let w = BufWriter::with_capacity(1 << 20, std::io::stdout());
+        let sealed = seal_to(w, &identity, recipients.clone(), info, now, inputs, &bar);
+        bar.finish_and_clear();
+        let (sealed, mut w) = sealed?;
+        w.flush()
+            .map_err(CliError::io("writing the package to standard output"))?;
+        sealed
+    } else {
+        let tmp = temp_path(&args.output);
+        let sealed = File::create(&tmp)
+            .map_err(CliError::io_path("creating", &tmp))
+            .and_then(|f| {
+                let w = BufWriter::with_capacity(1 << 20, f);
+                let (sealed, w) =
+                    seal_to(w, &identity, recipients.clone(), info, now, inputs, &bar)?;
+                let file = w
+                    .into_inner()
+                    .map_err(|e| CliError::io_path("writing", &tmp)(e.into_error()))?;
+                file.sync_all()
+                    .map_err(CliError::io_path("syncing", &tmp))?;
+                Ok(sealed)
+            });
+        bar.finish_and_clear();
+        let sealed = match sealed {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        if let Err(e) = std::fs::rename(&tmp, &args.output) {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+            return Err(CliError::io_path("renaming the package to", &args.output)(
+                e,
+            ));
         }
+        sync_dir(&args.output)?;
+        sealed
     };
-    if let Err(e) = std::fs::rename(&tmp, &args.output) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::io_path("renaming the package to", &args.output)(
-            e,
-        ));
-    }
-    sync_dir(&args.output)?;
+    // With the package on standard output, the account goes to standard
+    // error.
+    let mut stderr = std::io::stderr();
+    let out: &mut dyn Write = if to_stdout { &mut stderr } else { out };
 
     // One ledger line per recipient, so that the report counts packages per
     // partner (spec §11.4).
-    let sealed_event = Package::open(&args.output)?
-        .events()
-        .first()
-        .map(event_ref)
-        .transpose()?;
-    let done = format!("sealed {}", args.output.display());
+    let sealed_event = Some(event_ref(&sealed.sealed_event)?);
+    let done = format!("sealed {}", output_name(&args.output));
     let mut head = None;
     for r in &recipients {
         let mut line = Record::new(
@@ -151,7 +203,7 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
             }),
         );
     }
-    outln!(out, "sealed:      {}", args.output.display());
+    outln!(out, "sealed:      {}", output_name(&args.output));
     outln!(out, "package id:  {}", sealed.package_id);
     outln!(out, "digest:      {}", sealed.package_digest);
     outln!(out, "size:        {} bytes", sealed.size);
@@ -220,19 +272,18 @@ struct Sealed {
     size: u64,
     fields: Vec<rogatory::core::seal::FieldSummary>,
     specs: Vec<FieldSpec>,
+    sealed_event: rogatory::wire::CustodyEvent,
 }
 
-fn seal_to(
-    tmp: &Path,
+fn seal_to<W: Write + Send>(
+    writer: W,
     identity: &Identity,
     recipients: Vec<Recipient>,
     info: PackageInfo,
     now: Timestamp,
     inputs: Vec<Input>,
     bar: &indicatif::ProgressBar,
-) -> Result<Sealed> {
-    let file = File::create(tmp).map_err(CliError::io_path("creating", tmp))?;
-    let writer = BufWriter::with_capacity(1 << 20, file);
+) -> Result<(Sealed, W)> {
     let mut sealer = Sealer::new(writer, identity, recipients, info, now, system_rng())?;
     let mut specs = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -254,18 +305,28 @@ fn seal_to(
         package_digest,
         size,
         fields,
+        sealed_event,
     } = sealer.seal()?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| CliError::io_path("writing", tmp)(e.into_error()))?;
-    file.sync_all().map_err(CliError::io_path("syncing", tmp))?;
-    Ok(Sealed {
-        package_id,
-        package_digest,
-        size,
-        fields,
-        specs,
-    })
+    Ok((
+        Sealed {
+            package_id,
+            package_digest,
+            size,
+            fields,
+            specs,
+            sealed_event,
+        },
+        writer,
+    ))
+}
+
+/// The output as the account names it.
+fn output_name(p: &Path) -> String {
+    if is_dash(p) {
+        "standard output".into()
+    } else {
+        p.display().to_string()
+    }
 }
 
 fn recipients(to: &[String], trust: &TrustStore, now: Timestamp) -> Result<Vec<Recipient>> {
@@ -288,6 +349,11 @@ fn recipients(to: &[String], trust: &TrustStore, now: Timestamp) -> Result<Vec<R
 fn inputs(fields: &[FieldRequest]) -> Result<Vec<Input>> {
     if fields.is_empty() {
         return Err(CliError::usage("no fields: give --field NAME=PATH"));
+    }
+    if fields.iter().filter(|f| is_dash(&f.path)).count() > 1 {
+        return Err(CliError::usage(
+            "only one field can come from standard input (--field NAME=-)",
+        ));
     }
     fields.iter().map(input).collect()
 }
@@ -324,16 +390,21 @@ fn input(f: &FieldRequest) -> Result<Input> {
     };
     // One rule for names at both ends (spec §2.2): what `open` can write.
     safe_file_name(&f.name)?;
-    let file = File::open(&f.path).map_err(CliError::io_path("opening", &f.path))?;
-    let meta = file
-        .metadata()
-        .map_err(CliError::io_path("reading", &f.path))?;
-    if !meta.is_file() {
-        return Err(CliError::usage(format!(
-            "{} is not a regular file",
-            f.path.display()
-        )));
-    }
+    let (file, size) = if is_dash(&f.path) {
+        (Source::Stdin(std::io::stdin()), 0)
+    } else {
+        let file = File::open(&f.path).map_err(CliError::io_path("opening", &f.path))?;
+        let meta = file
+            .metadata()
+            .map_err(CliError::io_path("reading", &f.path))?;
+        if !meta.is_file() {
+            return Err(CliError::usage(format!(
+                "{} is not a regular file",
+                f.path.display()
+            )));
+        }
+        (Source::File(file), meta.len())
+    };
     Ok(Input {
         spec: FieldSpec {
             name,
@@ -343,7 +414,7 @@ fn input(f: &FieldRequest) -> Result<Input> {
         },
         path: f.path.clone(),
         file,
-        size: meta.len(),
+        size,
     })
 }
 

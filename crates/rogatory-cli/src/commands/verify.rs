@@ -3,7 +3,7 @@
 //! every readable segment against its leaf.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 
 use rogatory::core::custody::{check_ledger_in_chain, check_receipt_in_chain};
 use rogatory::core::identity::fingerprint;
@@ -19,7 +19,7 @@ use super::redact::cli as redact_error;
 use super::{flat, load_identity, load_trust, load_trust_for, now, outln, warn};
 use crate::cli::VerifyArgs;
 use crate::error::{CliError, Result};
-use crate::progress;
+use crate::progress::{self, Reading};
 
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
     let identity = args.key.as_deref().map(load_identity).transpose()?;
@@ -118,35 +118,34 @@ fn check_tail(args: &VerifyArgs, report: &VerifyReport, trust: &TrustStore) -> R
     Ok(found)
 }
 
-/// Parses and verifies the package, with a spinner (the library reports no
-/// progress).
-fn verify(args: &VerifyArgs, trust: &TrustStore, lazily: bool) -> Result<VerifiedPackage<File>> {
-    let spinner = progress::spinner("verifying");
-    let package = Package::open(&args.package);
+/// Parses and verifies the package. Without a key every ciphertext is
+/// hashed here, under a bar with bytes and ETA; with one (`lazily`) the
+/// ciphertexts are hashed as the fields are decrypted, under the bar of
+/// [`check_segments`].
+fn verify(
+    args: &VerifyArgs,
+    trust: &TrustStore,
+    lazily: bool,
+) -> Result<VerifiedPackage<Reading<File>>> {
+    let (package, bar) = progress::open_package(&args.package, 1, "verifying")?;
     // The redaction rules first, so that a redaction fault is named as one
     // (a removal without its event, content put back into a removed slot, ...).
-    if let Ok(p) = &package
-        && let Err(e) = check_without_key(p)
-    {
-        spinner.finish_and_clear();
+    if let Err(e) = check_without_key(&package) {
+        bar.finish_and_clear();
         return Err(redact_error(e));
     }
-    // With a key every readable field is decrypted: its ciphertext digest is
-    // checked in that pass, the others' by `finish_verification`.
-    let verified = package.and_then(|p| {
-        if lazily {
-            p.verify_lazily(trust)
-        } else {
-            p.verify(trust)
-        }
-    });
-    spinner.finish_and_clear();
+    let verified = if lazily {
+        package.verify_lazily(trust)
+    } else {
+        package.verify(trust)
+    };
+    bar.finish_and_clear();
     Ok(verified?)
 }
 
 /// Decrypts every readable field to nowhere: each segment is checked
 /// against its signed leaf; nothing is released.
-fn check_segments(mut unlocked: UnlockedPackage<File>) -> Result<VerifyReport> {
+fn check_segments<R: Read + Seek + Send>(mut unlocked: UnlockedPackage<R>) -> Result<VerifyReport> {
     let readable = unlocked
         .report()
         .metadata

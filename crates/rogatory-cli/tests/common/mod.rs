@@ -117,14 +117,14 @@ impl Workdir {
     }
 
     /// Runs a command that must fail with one line `rogatory: error: ...`
-    /// (warnings aside).
+    /// (warnings and the hint line aside).
     pub fn failure(&self, args: &[&str]) -> Failure {
         let out = self.run(args);
         assert!(!out.status.success(), "rogatory {args:?} succeeded");
         let stderr = String::from_utf8(out.stderr).unwrap();
         let errors: Vec<&str> = stderr
             .lines()
-            .filter(|l| !l.starts_with("rogatory: warning: "))
+            .filter(|l| !l.starts_with("rogatory: warning: ") && !l.starts_with("rogatory: hint: "))
             .collect();
         assert_eq!(errors.len(), 1, "expected one error line, got {stderr:?}");
         assert!(errors[0].starts_with("rogatory: error: "), "{stderr:?}");
