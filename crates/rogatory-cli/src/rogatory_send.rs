@@ -6,6 +6,8 @@
 mod config;
 #[allow(dead_code)]
 mod error;
+#[allow(dead_code)]
+mod json;
 mod net;
 mod passphrase;
 #[allow(dead_code)]
@@ -74,6 +76,11 @@ struct Args {
     /// Log format on standard error
     #[arg(long, value_enum, default_value_t = net::LogFormat::Text)]
     log_format: net::LogFormat,
+    /// Print one JSON document of the deliveries on standard output instead of
+    /// text (`rogatory --help`: format 1, RFC 3339 times); failures stay on
+    /// standard error and in the document
+    #[arg(long)]
+    json: bool,
     /// The party's configuration (key, trust store, ledger) [default: ROGATORY_CONFIG,
     /// ./rogatory.toml, $XDG_CONFIG_HOME/rogatory/rogatory.toml]
     #[arg(long, value_name = "FILE")]
@@ -121,23 +128,57 @@ fn run(args: &Args) -> Result<bool> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut all = true;
+    let mut docs = Vec::new();
     for (path, result) in args.packages.iter().zip(results) {
         match result {
+            Ok(d) if args.json => docs.push(delivery_json(path, &d)?),
             Ok(d) => report(&mut out, &d)?,
             Err(e) => {
                 all = false;
+                let e = CliError::from(e);
                 let _ = writeln!(
                     std::io::stderr(),
                     "rogatory-send: error: {}: {}",
                     path.display(),
-                    CliError::from(e).one_line()
+                    e.one_line()
                 );
+                if args.json {
+                    let mut j = e.to_json();
+                    if let Some(m) = j.as_object_mut() {
+                        m.remove("format");
+                        m.insert("package".into(), serde_json::json!(path));
+                    }
+                    docs.push(j);
+                }
             }
         }
+    }
+    if args.json {
+        json::print_list(&mut out, "deliveries", &docs)?;
     }
     out.flush()
         .map_err(CliError::io("writing standard output"))?;
     Ok(all)
+}
+
+/// One delivery as `--json` prints it.
+fn delivery_json(given: &Path, d: &Delivery) -> Result<serde_json::Value> {
+    Ok(serde_json::json!({
+        "package": given,
+        "delivered": d.package,
+        "already_delivered": d.already_delivered,
+        "receiver": d.report.receiver,
+        "receiver_key_id": d.report.receiver_key_id,
+        "received_at": d.report.time,
+        "receipt": d.receipt_path,
+        "receipt_hash": d.report.receipt_hash,
+        "bytes_digest": d.report.bytes_digest,
+        "ledger_head": d.report.ledger_head,
+        "sent_event": d.sent_event,
+        "attempts": d.attempts,
+        "accept_offsets": d.accept_offsets,
+        "bytes_sent": d.bytes_sent,
+    }))
 }
 
 fn report(out: &mut dyn Write, d: &Delivery) -> Result<()> {

@@ -269,6 +269,32 @@ fn send_and_recv_deliver_with_a_receipt() {
     );
     assert!(out.contains("already delivered"), "{out}");
     assert_eq!(Package::open(&pkg).unwrap().events().len(), 1);
+    // The same as one JSON document for scripts.
+    let doc: serde_json::Value = serde_json::from_str(&w.ok_bin(
+        SEND,
+        &[
+            "--key",
+            "keys/de.bka.key",
+            "--trust",
+            "de.trust",
+            "--to",
+            &to,
+            "evidence.rgt",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(doc["format"], 1);
+    let d = &doc["deliveries"][0];
+    assert_eq!(d["already_delivered"], true, "{doc}");
+    assert_eq!(d["receiver"], "fr.pnat");
+    assert!(
+        d["delivered"]
+            .as_str()
+            .unwrap()
+            .ends_with("evidence.to-fr.pnat.rgt")
+    );
+    assert!(d["received_at"].as_str().unwrap().ends_with('Z'), "{doc}");
     let copy = w.path("evidence.to-fr.pnat.rgt");
     assert_eq!(Package::open(&copy).unwrap().events().len(), 2);
 }

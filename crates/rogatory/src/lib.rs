@@ -64,6 +64,74 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Redact by policy, forward within the sender's consent, and give a court
+//! an extract it verifies with the cards alone (feature `redact`):
+//!
+//! ```
+//! # #[cfg(feature = "redact")]
+//! # fn main() -> rogatory::Result<()> {
+//! use std::io::Cursor;
+//! use rogatory::prelude::*;
+//! use rogatory::redact::{Category, HeldPackage, Policy, Request, verify_extract};
+//! use rogatory::wire::{PartySet, Text};
+//!
+//! let now = Timestamp::now();
+//! let until = Timestamp(now.0 + 365 * 86_400);
+//! let id = |p: &str| -> rogatory::Result<Identity> {
+//!     Ok(Identity::generate(PartyId::new(p)?, now, until, &mut system_rng())?)
+//! };
+//! let (de, fr, nl) = (id("de.bka")?, id("fr.pnat")?, id("nl.om")?);
+//! let content = || Tag::new("category:content");
+//! let store = |cards: &[(&Identity, bool)]| -> rogatory::Result<TrustStore> {
+//!     let mut t = TrustStore::new();
+//!     for (who, cleared) in cards {
+//!         t.add(who.card().clone(), if *cleared { vec![content()?] } else { vec![] })?;
+//!     }
+//!     Ok(t)
+//! };
+//! let de_trust = store(&[(&de, false), (&fr, true)])?;
+//! let fr_trust = store(&[(&de, false), (&fr, false), (&nl, true)])?;
+//! let cards = store(&[(&de, false), (&fr, false), (&nl, false)])?;
+//!
+//! // de.bka seals a chat for fr.pnat, consenting to onward transfer to nl.om.
+//! let onward = OnwardConsent::Parties(PartySet::from_unsorted(vec![nl.party().clone()])?);
+//! let info = PackageInfo::new("CASE-2026-0042", "Art. 18", until)?.with_onward(onward);
+//! let to = vec![Recipient::from_trust(de_trust.require(&fr.key_id())?)];
+//! let mut sealer = Sealer::new(Vec::new(), &de, to, info, now, system_rng())?;
+//! let chat = b"alice: meet at 9\nbob: write to carol@example.org\n";
+//! sealer.add_field(FieldSpec::text("chat.txt", &["category:content"])?, &mut &chat[..])?;
+//! let sealed = sealer.seal()?.writer;
+//!
+//! // fr.pnat removes the lines with an e-mail address (one segment per line);
+//! // de.bka's signature still covers what is left.
+//! let mut held = HeldPackage::from_bytes(sealed, &fr, &fr_trust, now)?;
+//! let policy = Policy::detect("personal data", &[Category::Email])?;
+//! let plan = held.plan(&Request { policy, ..Request::default() })?;
+//! let (reason, basis) = (Text::new("third party")?, Text::new("Art. 12 MLA treaty")?);
+//! let redacted = held.redact(&plan, &reason, &basis, Vec::new(), &mut system_rng())?.writer;
+//!
+//! // ... and forwards it to nl.om, within the consent.
+//! let mut held = HeldPackage::from_bytes(redacted, &fr, &fr_trust, now)?;
+//! let forwarded = held.forward(nl.party(), None, None, Vec::new(), &mut system_rng())?.writer;
+//!
+//! // nl.om verifies the signature, the redaction and the chain, and opens
+//! // the line left to it.
+//! let verified = Package::parse(Cursor::new(forwarded.clone()))?.verify(&cards)?;
+//! let mut opened = Vec::new();
+//! verified.unlock(&nl, now)?.open_field_named("chat.txt", &mut opened)?;
+//! assert_eq!(opened, b"alice: meet at 9\n");
+//!
+//! // A court checks an extract of that line with the parties' cards alone.
+//! let extract = HeldPackage::from_bytes(forwarded, &nl, &cards, now)?.extract("chat.txt", None)?;
+//! let report = verify_extract(&extract, &cards)?;
+//! assert_eq!(report.segments.len(), 1);
+//! assert_eq!(report.custody.len(), 3); // sealed, redacted, forwarded
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "redact"))]
+//! # fn main() {}
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
