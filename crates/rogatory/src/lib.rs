@@ -27,7 +27,9 @@
 //! ```
 //!
 //! Seal, verify and open, with everything from the [`prelude`] and one
-//! error type, [`Error`]:
+//! error type, [`Error`] (in memory here; to a file, give the sealer an
+//! [`AtomicFile`](core::fsutil::AtomicFile) and commit it after
+//! `seal()`: the package then appears whole or not at all):
 //!
 //! ```
 //! use std::io::Cursor;
@@ -139,6 +141,7 @@
 /// types and the wire types they take.
 pub mod prelude {
     pub use crate::{Error, Result};
+    pub use rogatory_core::fsutil::AtomicFile;
     pub use rogatory_core::{
         CoreError, FieldSpec, Identity, Key32, Package, PackageInfo, Recipient, Sealer, Signer,
         TrustStore, UnlockedPackage, VerifiedPackage, system_rng,

@@ -9,12 +9,12 @@
 //! the same story as one JSON document.
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rogatory::core::custody::EventSummary;
-use rogatory::core::fsutil::write_atomic;
+use rogatory::core::fsutil::{AtomicFile, write_atomic};
 use rogatory::core::identity::fingerprint;
 use rogatory::core::ledger;
 use rogatory::core::seal::{FieldSpec, PackageInfo, Recipient, Sealer};
@@ -750,9 +750,8 @@ fn seal(sender: &Party, trust: &TrustStore, to: &Party, onward: &Party, out: &Pa
     .with_data_categories(&["content", "subscriber"])?
     .with_not_before(Timestamp(t.0 - 60))
     .with_onward(OnwardConsent::Parties(consent));
-    let file = fs::File::create(out).map_err(CliError::io_path("creating", out))?;
     let mut sealer = Sealer::new(
-        BufWriter::new(file),
+        AtomicFile::create(out)?,
         sender.identity.as_ref(),
         recipients,
         info,
@@ -767,11 +766,6 @@ fn seal(sender: &Party, trust: &TrustStore, to: &Party, onward: &Party, out: &Pa
         })?;
         sealer.add_field(spec, &mut content.as_bytes())?;
     }
-    let sealed = sealer.seal()?;
-    let file = sealed
-        .writer
-        .into_inner()
-        .map_err(|e| CliError::io_path("writing", out)(e.into_error()))?;
-    file.sync_all().map_err(CliError::io_path("writing", out))?;
+    sealer.seal()?.writer.commit()?;
     Ok(())
 }

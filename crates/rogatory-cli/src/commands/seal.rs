@@ -7,7 +7,7 @@ use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rogatory::core::custody::event_ref;
-use rogatory::core::fsutil::{sync_dir, temp_path};
+use rogatory::core::fsutil::AtomicFile;
 use rogatory::core::ledger::Record;
 use rogatory::core::package::safe_file_name;
 use rogatory::core::seal::SealedPackage;
@@ -109,36 +109,17 @@ pub fn run(args: &SealArgs, out: &mut dyn Write) -> Result<()> {
             .map_err(CliError::io("writing the package to standard output"))?;
         sealed
     } else {
-        let tmp = temp_path(&args.output);
-        let sealed = File::create(&tmp)
-            .map_err(CliError::io_path("creating", &tmp))
+        // Whole or not at all: on any error the package does not appear.
+        let sealed = AtomicFile::create(&args.output)
+            .map_err(CliError::from)
             .and_then(|f| {
-                let w = BufWriter::with_capacity(1 << 20, f);
-                let (sealed, w) =
-                    seal_to(w, &identity, recipients.clone(), info, now, inputs, &bar)?;
-                let file = w
-                    .into_inner()
-                    .map_err(|e| CliError::io_path("writing", &tmp)(e.into_error()))?;
-                file.sync_all()
-                    .map_err(CliError::io_path("syncing", &tmp))?;
+                let (sealed, f) =
+                    seal_to(f, &identity, recipients.clone(), info, now, inputs, &bar)?;
+                f.commit()?;
                 Ok(sealed)
             });
         bar.finish_and_clear();
-        let sealed = match sealed {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
-        if let Err(e) = std::fs::rename(&tmp, &args.output) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(CliError::io_path("renaming the package to", &args.output)(
-                e,
-            ));
-        }
-        sync_dir(&args.output)?;
-        sealed
+        sealed?
     };
     // With the package on standard output, the account goes to standard
     // error.
