@@ -66,16 +66,12 @@ pub fn reading<R>(inner: R, bar: &ProgressBar) -> Reading<R> {
 }
 
 /// Opens a package whose reads move a bytes bar: `passes` times its size
-/// (each pass over the file a command makes), with bytes and ETA. Refuses,
-/// as [`Package::open`] does, a package whose last append was interrupted.
-///
-/// [`Package::open`]: rogatory::core::Package::open
+/// (each pass over the file a command makes), with bytes and ETA.
 pub fn open_package(
     path: &std::path::Path,
     passes: u64,
     message: &str,
 ) -> crate::error::Result<(rogatory::core::Package<Reading<std::fs::File>>, ProgressBar)> {
-    use rogatory::core::CoreError;
     if path.as_os_str() == "-" {
         return Err(crate::error::CliError::usage(
             "a package is read with random access, not from standard input (-): save it to a \
@@ -83,21 +79,11 @@ pub fn open_package(
         ));
     }
     crate::sniff::expect(path, "a package")?;
-    if rogatory::core::container::journal_path(path).exists() {
-        return Err(CoreError::InterruptedAppend {
-            path: path.to_owned(),
-        }
-        .into());
-    }
-    let io = |what: &str| {
-        let context = format!("{what} {}", path.display());
-        move |source| CoreError::Io { context, source }
-    };
-    let file = std::fs::File::open(path).map_err(io("opening"))?;
-    // (CoreError, so that a read error is an I/O error of the package.)
-    let size = file.metadata().map_err(io("reading"))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(crate::error::CliError::io_path("opening", path))?
+        .len();
     let bar = bytes(size.saturating_mul(passes), message);
-    let pkg = rogatory::core::Package::parse(reading(file, &bar));
+    let pkg = rogatory::core::Package::open_through(path, |f| reading(f, &bar));
     match pkg {
         Ok(pkg) => Ok((pkg, bar)),
         Err(e) => {

@@ -110,6 +110,12 @@ impl AtomicFile {
         &self.path
     }
 
+    /// The temporary file being written, for work that needs a path (such
+    /// as appending a custody event) after a [`Write::flush`].
+    pub fn pending_path(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Puts the file in place: flush, fsync, link, fsync the directory.
     pub fn commit(mut self) -> Result<()> {
         let ctx = format!("writing {}", self.path.display());

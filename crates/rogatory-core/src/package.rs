@@ -48,17 +48,23 @@ impl Package<File> {
     /// Opens and parses a package file. Refuses a package whose last custody
     /// append was interrupted (see [`crate::container::recover`]).
     pub fn open(path: &Path) -> Result<Self> {
+        Package::open_through(path, |f| f)
+    }
+}
+
+impl<R: Read + Seek> Package<R> {
+    /// [`Package::open`], the file read through `wrap` (a reader that
+    /// counts bytes for a progress bar, say).
+    pub fn open_through(path: &Path, wrap: impl FnOnce(File) -> R) -> Result<Self> {
         if journal_path(path).exists() {
             return Err(CoreError::InterruptedAppend {
                 path: path.to_owned(),
             });
         }
         let f = File::open(path).map_err(CoreError::io(format!("opening {}", path.display())))?;
-        Self::parse(f)
+        Self::parse(wrap(f))
     }
-}
 
-impl<R: Read + Seek> Package<R> {
     /// Parses the structure and the custody records; reads no field body.
     pub fn parse(src: R) -> Result<Self> {
         let mut container = Container::parse(src)?;

@@ -2,12 +2,11 @@
 //! file atomically: a temporary file beside the target, fsynced, then linked
 //! into place only when it is whole.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use rogatory_core::container::{make_footer, record_frame};
-use rogatory_core::fsutil::sync_dir;
+use rogatory_core::fsutil::AtomicFile;
 use rogatory_wire::{CustodyEvent, FieldBody, Prelude, Trailer, encode};
 
 use crate::error::{RedactError, Result};
@@ -90,54 +89,17 @@ impl<W: Write> PackageWriter<W> {
     }
 }
 
-fn temp_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    path.with_file_name(format!(".{name}.rogatory-partial"))
-}
-
-/// Creates `path` with what `write` produces: through a temporary file in
-/// the same directory, fsynced, then linked into place (never over an
-/// existing file) and the directory fsynced. On any error the temporary
-/// file is removed and `path` does not appear.
+/// Creates `path` with what `write` produces, through the core's
+/// [`AtomicFile`]: a temporary file in the same directory, fsynced, then
+/// linked into place (never over an existing file) and the directory
+/// fsynced. On any error the temporary file is removed and `path` does not
+/// appear.
 pub fn create_atomically<T>(
     path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+    write: impl FnOnce(&mut AtomicFile) -> Result<T>,
 ) -> Result<T> {
-    if path.symlink_metadata().is_ok() {
-        return Err(RedactError::usage(format!(
-            "{} exists: not overwritten",
-            path.display()
-        )));
-    }
-    let tmp = temp_beside(path);
-    let ctx = || format!("writing {}", tmp.display());
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .map_err(RedactError::io(ctx()))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let res = write(&mut w).and_then(|t| {
-        let f = w
-            .into_inner()
-            .map_err(|e| RedactError::io(ctx())(e.into_error()))?;
-        f.sync_all().map_err(RedactError::io(ctx()))?;
-        Ok(t)
-    });
-    let t = match res {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    let placed = std::fs::hard_link(&tmp, path);
-    let _ = std::fs::remove_file(&tmp);
-    placed.map_err(RedactError::io(format!("placing {}", path.display())))?;
-    sync_dir(path)?;
+    let mut file = AtomicFile::create(path)?;
+    let t = write(&mut file)?;
+    file.commit()?;
     Ok(t)
 }

@@ -5,7 +5,7 @@
 //! its own copy.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use rogatory_core::actions::{Details, ReceiptReport, append_event, bytes_digest, verify_receipt};
 use rogatory_core::container::recover;
 use rogatory_core::custody::{event_hash, event_ref};
-use rogatory_core::fsutil::{sync_dir, write_atomic};
+use rogatory_core::fsutil::{AtomicFile, write_atomic};
 use rogatory_core::ledger::{self, Ledger, Record};
 use rogatory_core::{Identity, Package, Signer, TrustStore, system_rng};
 use rogatory_wire::{
@@ -655,31 +655,21 @@ fn existing_copy(
     }
 }
 
-/// Makes the destination's copy: the original's bytes in a temporary file
-/// beside it, flushed, this sender's `sent` event appended, then renamed to
-/// `copy` (never over an existing file) and the directory flushed.
+/// Makes the destination's copy in an [`AtomicFile`]: the original's bytes,
+/// flushed, this sender's `sent` event appended to the pending file, then
+/// committed (fsynced, linked to `copy`, never over an existing file).
 fn make_copy(inner: &Inner, original: &Path, copy: &Path) -> Result<CustodyEvent> {
-    let dir = match copy.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
     let context = || format!("making the copy {}", copy.display());
-    let mut temp = tempfile::Builder::new()
-        .prefix(".rogatory-copy-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(TransportError::io(context()))?;
+    let mut file = AtomicFile::create(copy)?;
     let mut from = File::open(original).map_err(TransportError::io(format!(
         "reading {}",
         original.display()
     )))?;
-    std::io::copy(&mut from, temp.as_file_mut()).map_err(TransportError::io(context()))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(TransportError::io(context()))?;
+    std::io::copy(&mut from, &mut file).map_err(TransportError::io(context()))?;
+    file.flush().map_err(TransportError::io(context()))?;
     let receiver = &inner.receiver;
     let sent = append_event(
-        temp.path(),
+        file.pending_path(),
         inner.cfg.identity.as_ref(),
         &inner.cfg.trust,
         now(),
@@ -692,9 +682,7 @@ fn make_copy(inner: &Inner, original: &Path, copy: &Path) -> Result<CustodyEvent
         },
         &mut system_rng(),
     )?;
-    temp.persist_noclobber(copy)
-        .map_err(|e| TransportError::io(context())(e.error))?;
-    sync_dir(&dir)?;
+    file.commit()?;
     Ok(sent)
 }
 

@@ -34,7 +34,7 @@ use rogatory::wire::{
 use serde_json::{Value, json};
 
 use super::redact::cli;
-use super::{now, outln};
+use super::{ledger_util, now, outln};
 use crate::cli::DemoArgs;
 use crate::error::{CliError, Result};
 
@@ -688,9 +688,8 @@ fn record<R: std::io::Read + std::io::Seek + Send>(
     let mut line = ledger::Record::new(now()?, action, held.package_id(), digest);
     line.event = event;
     let m = held.metadata();
-    line.partner = Some(m.sender.party.clone());
-    line.legal_basis = Some(m.legal_basis.clone());
-    line.categories = m.data_categories.clone();
+    line.partner = ledger_util::sender_partner(m, p.identity.party());
+    let line = ledger_util::with_package(line, m);
     let mut ledger = ledger::Ledger::open(&p.ledger(), p.identity.as_ref())?;
     ledger.append(p.identity.as_ref(), line)?;
     Ok(())

@@ -31,24 +31,10 @@ use crate::progress;
 struct Input {
     spec: FieldSpec,
     path: PathBuf,
-    file: Source,
+    /// The bytes: a file, or standard input (`NAME=-`).
+    file: Box<dyn Read + Send>,
     /// The size, if known before reading (not for standard input).
     size: u64,
-}
-
-/// Where a field's bytes come from: a file, or standard input (`NAME=-`).
-enum Source {
-    File(File),
-    Stdin(std::io::Stdin),
-}
-
-impl std::io::Read for Source {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Source::File(f) => f.read(buf),
-            Source::Stdin(s) => s.read(buf),
-        }
-    }
 }
 
 /// `-` as a path: standard input or output.
@@ -372,7 +358,7 @@ fn input(f: &FieldRequest) -> Result<Input> {
     // One rule for names at both ends (spec §2.2): what `open` can write.
     safe_file_name(&f.name)?;
     let (file, size) = if is_dash(&f.path) {
-        (Source::Stdin(std::io::stdin()), 0)
+        (Box::new(std::io::stdin()) as Box<dyn Read + Send>, 0)
     } else {
         let file = File::open(&f.path).map_err(CliError::io_path("opening", &f.path))?;
         let meta = file
@@ -384,7 +370,7 @@ fn input(f: &FieldRequest) -> Result<Input> {
                 f.path.display()
             )));
         }
-        (Source::File(file), meta.len())
+        (Box::new(file) as Box<dyn Read + Send>, meta.len())
     };
     Ok(Input {
         spec: FieldSpec {
